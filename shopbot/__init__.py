@@ -1,0 +1,1 @@
+"""The `shopbot` command: one entry point composing each package's own CLI."""

@@ -1,0 +1,24 @@
+"""`shopbot` console script. Each package owns its sub-commands; this only composes them."""
+
+from __future__ import annotations
+
+import typer
+
+from recommender.cli import app as recommender_app
+from search.cli import app as search_app
+from shop.cli import catalog_app, db_app, demo_app
+
+app = typer.Typer(
+    help="Conversational shopping assistant: shop data, search, recommendations, chat.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+app.add_typer(catalog_app, name="catalog")
+app.add_typer(recommender_app, name="recommender")
+app.add_typer(search_app, name="search")
+
+
+if __name__ == "__main__":
+    app()
