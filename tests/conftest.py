@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from shop.db import make_engine, upgrade
+from shopbot.serve import BOT_DIR, Stack, StackConfig, free_port
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "SHOPBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -86,3 +87,45 @@ def sqlite_engine(tmp_path) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
     engine = make_engine(url)
     yield engine
     engine.dispose()
+
+
+# --- the live assistant (Rasa + action server + web), shared by every live test ------------------
+def _require_or_skip(condition: bool, reason: str) -> None:
+    if not condition:
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason} (CI runs `make test`, which builds it first)")
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def live_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The whole assistant on free ports, over a private copy of the demo database.
+
+    Needs what `make test` builds first: var/shop.db, the models in var/models and a trained
+    Rasa model in bot/models. Starting takes about a minute (Rasa loads its model), so every
+    live test shares this one stack.
+    """
+    import sqlite3
+
+    from shop.config import VAR_DIR, get_settings
+
+    demo_db = VAR_DIR / "shop.db"
+    _require_or_skip(demo_db.exists(), "demo shop database var/shop.db is missing")
+    _require_or_skip(any((BOT_DIR / "models").glob("*.tar.gz")), "no trained Rasa model in bot/models")
+
+    workdir = tmp_path_factory.mktemp("live")
+    copy = workdir / "shop.db"
+    with sqlite3.connect(demo_db) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    config = StackConfig(
+        database_url=f"sqlite:///{copy}",
+        identity_secret="live-test-identity-secret",
+        rasa_token="live-test-rasa-token",
+        model_dir=get_settings().model_dir,
+        rasa_port=free_port(),
+        action_port=free_port(),
+        web_port=free_port(),
+        log_dir=workdir / "logs",
+    )
+    with Stack(config) as stack:
+        yield stack
