@@ -38,6 +38,15 @@ class Settings(BaseSettings):
     #: Secret that signs the logged-in customer's identity in message metadata.
     #: No default on purpose outside development: `make run` generates one into var/.
     identity_secret: str = ""
+    #: How long a signed identity token stays valid (the shop page re-signs on each load).
+    identity_token_ttl_seconds: int = 12 * 3600
+    #: Order lookups allowed per sender within the window (stops order-number enumeration).
+    order_lookup_limit: int = 10
+    order_lookup_window_seconds: int = 600
+    #: Redis for state shared by several servers (rate limits); empty = in-process memory.
+    redis_url: str = ""
+    #: Business days after a returned item arrives until its refund is issued.
+    refund_processing_days: int = 5
     #: Seed of the demo shop generator.
     demo_seed: int = 7
 
