@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     refund_processing_days: int = 5
     #: Seed of the demo shop generator.
     demo_seed: int = 7
+    #: The Rasa server that the shop page (server side) and `shopbot chat` talk to, and the
+    #: token of its HTTP API (the shop page reads conversation history with it; never sent to
+    #: browsers).
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: str = ""
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,204 @@
+"""The demo shop's web server (Sanic): the shop page, its JSON API and the chat proxy.
+
+The browser talks only to this server. Chat messages are forwarded to Rasa's REST channel with
+the shopper's signed identity as message metadata, and the conversation history is read from
+Rasa's HTTP API with the API token, which therefore never reaches a browser. See web/README.md
+and web/openapi.yaml.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+from sanic import Request, Sanic
+from sanic.response import HTTPResponse, file, json
+from sqlalchemy.orm import sessionmaker
+
+from shop.config import Settings, get_settings
+from shop.db import make_engine
+from shop.identity import IDENTITY_METADATA_KEY, sign_identity, verify_identity_token
+from web import catalog
+from web.rasa import RasaClient, RasaUnavailable
+from web.replies import parse_replies
+from web.transcript import reply_json, transcript_from_tracker
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+STATIC_DIR = PACKAGE_DIR / "static"
+OPENAPI_FILE = PACKAGE_DIR / "openapi.yaml"
+
+#: Longest message a shopper may send; longer ones are refused with a clear error.
+MAX_MESSAGE_CHARS = 2000
+#: The widget's sender ids: a random UUID; the shell's: 'shell-' and hex. Nothing else is accepted.
+SENDER_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{7,79}$")
+#: Header carrying the signed identity to `/api/me`.
+IDENTITY_HEADER = "X-Shop-Identity"
+
+UNAVAILABLE = "The assistant is not reachable right now. Please try again in a moment."
+# The page loads nothing from elsewhere (no CDN; this shop runs offline), so the policy can be strict.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+log = logging.getLogger(__name__)
+
+
+def _error(status: int, message: str) -> HTTPResponse:
+    return json({"error": message}, status=status)
+
+
+def _json_body(request: Request) -> dict[str, Any] | None:
+    try:
+        body = request.json
+    except Exception:  # Sanic raises its own BadRequest for malformed JSON
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _int_arg(request: Request, name: str, default: int) -> int | None:
+    value = request.args.get(name)
+    if value is None or value == "":
+        return default
+    return int(value) if value.isdigit() else None
+
+
+def create_app(settings: Settings | None = None, *, name: str = "shopbot_web") -> Sanic:
+    settings = settings or get_settings()
+    app = Sanic(name)
+    app.config.FALLBACK_ERROR_FORMAT = "json"
+    app.config.REQUEST_MAX_SIZE = 64 * 1024
+    engine = make_engine(settings.database_url)
+    sessions = sessionmaker(bind=engine)
+    rasa = RasaClient(settings.rasa_url, token=settings.rasa_token)
+    app.ctx.engine = engine
+    app.ctx.rasa = rasa
+
+    app.static("/static", STATIC_DIR, name="static")
+
+    @app.on_response
+    async def security_headers(_request: Request, response: HTTPResponse) -> None:
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+
+    @app.get("/")
+    async def index(_request: Request) -> HTTPResponse:
+        return await file(STATIC_DIR / "index.html", mime_type="text/html; charset=utf-8")
+
+    @app.get("/openapi.yaml")
+    async def openapi(_request: Request) -> HTTPResponse:
+        return await file(OPENAPI_FILE, mime_type="application/yaml")
+
+    @app.get("/health")
+    async def health(_request: Request) -> HTTPResponse:
+        return json({"status": "ok"})
+
+    @app.get("/api/categories")
+    async def categories(_request: Request) -> HTTPResponse:
+        with sessions() as session:
+            return json({"categories": catalog.list_categories(session)})
+
+    @app.get("/api/products")
+    async def products(request: Request) -> HTTPResponse:
+        page, per_page = _int_arg(request, "page", 1), _int_arg(request, "per_page", 24)
+        if page is None or per_page is None or page < 1 or per_page < 1:
+            return _error(400, "page and per_page must be positive whole numbers")
+        category = request.args.get("category") or None
+        with sessions() as session:
+            result = catalog.list_products(session, category=category, page=page, per_page=per_page)
+        return json(result.as_json())
+
+    @app.get("/api/customers")
+    async def customers(_request: Request) -> HTTPResponse:
+        with sessions() as session:
+            return json({"customers": catalog.demo_customers(session)})
+
+    @app.post("/api/login")
+    async def login(request: Request) -> HTTPResponse:
+        """Demo login: stands in for the shop's real login, so it asks for no password."""
+        body = _json_body(request)
+        if body is None:
+            return _error(400, 'send a JSON object: {"customer_id": 1} or {"email": "alice@example.com"}')
+        customer_id, email = body.get("customer_id"), body.get("email")
+        if customer_id is not None and (isinstance(customer_id, bool) or not isinstance(customer_id, int)):
+            return _error(400, "customer_id must be a whole number")
+        if customer_id is None and not isinstance(email, str):
+            return _error(400, "give customer_id or email")
+        if not settings.identity_secret:
+            return _error(503, "logins are disabled: SHOPBOT_IDENTITY_SECRET is not set")
+        with sessions() as session:
+            customer = catalog.find_customer(session, customer_id=customer_id, email=email)
+            if customer is None:
+                return _error(404, "no such customer")
+            token = sign_identity(customer.id, secret=settings.identity_secret)
+            return json(
+                {
+                    "token": token,
+                    "customer": catalog.customer_json(customer),
+                    "expires_in": settings.identity_token_ttl_seconds,
+                }
+            )
+
+    @app.get("/api/me")
+    async def me(request: Request) -> HTTPResponse:
+        """Who a token proves: a customer, or null for a guest (missing, forged or expired)."""
+        requester = verify_identity_token(
+            request.headers.get(IDENTITY_HEADER),
+            secret=settings.identity_secret,
+            max_age_seconds=settings.identity_token_ttl_seconds,
+        )
+        if requester.is_guest:
+            return json({"customer": None})
+        with sessions() as session:
+            customer = catalog.find_customer(session, customer_id=requester.customer_id)
+            return json({"customer": catalog.customer_json(customer) if customer else None})
+
+    @app.post("/api/chat")
+    async def chat(request: Request) -> HTTPResponse:
+        body = _json_body(request)
+        if body is None:
+            return _error(400, 'send a JSON object: {"sender": "...", "message": "..."}')
+        sender, message, identity = body.get("sender"), body.get("message"), body.get("identity")
+        if not isinstance(sender, str) or not SENDER_PATTERN.match(sender):
+            return _error(400, "sender must be 8 to 80 letters, digits or _.:- (the widget uses a UUID)")
+        if not isinstance(message, str) or not message.strip():
+            return _error(400, "message must be non-empty text")
+        if len(message) > MAX_MESSAGE_CHARS:
+            return _error(413, f"message is too long (at most {MAX_MESSAGE_CHARS} characters)")
+        # Passed on as given: the action server verifies it, and a bad token means "guest".
+        metadata = {IDENTITY_METADATA_KEY: identity} if isinstance(identity, str) and identity else None
+        try:
+            raw = await asyncio.to_thread(rasa.send, sender, message.strip(), metadata)
+        except RasaUnavailable as error:
+            log.warning("chat: %s", error)
+            return _error(502, UNAVAILABLE)
+        return json({"messages": [reply_json(reply) for reply in parse_replies(raw)]})
+
+    @app.get("/api/history")
+    async def history(request: Request) -> HTTPResponse:
+        sender = request.args.get("sender", "")
+        if not SENDER_PATTERN.match(sender):
+            return _error(400, "sender must be 8 to 80 letters, digits or _.:-")
+        try:
+            tracker = await asyncio.to_thread(rasa.tracker, sender)
+        except RasaUnavailable as error:
+            log.warning("history: %s", error)
+            return _error(502, UNAVAILABLE)
+        transcript = transcript_from_tracker(tracker)
+        return json(
+            {
+                "messages": transcript.messages,
+                "paused": transcript.paused,
+                "handoff_ticket": transcript.handoff_ticket,
+            }
+        )
+
+    @app.after_server_stop
+    async def dispose(_app: Sanic) -> None:
+        engine.dispose()
+
+    return app
