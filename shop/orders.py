@@ -181,8 +181,12 @@ def parse_order_number(raw: object) -> int:
         number = raw
     else:
         text = re.sub(r"^\s*(?:order\s*)?(?:no\.?|nr\.?|number)?\s*#?", "", str(raw), flags=re.I)
-        text = re.sub(r"[\s-]", "", text)
-        if not text.isascii() or not text.isdigit() or len(text) > 10:
+        text = text.strip()
+        # Digits, optionally grouped by single spaces or dashes ("100 234", "100-234").
+        if not re.fullmatch(r"[0-9](?:[ -]?[0-9])*", text):
+            raise _invalid_number()
+        text = re.sub(r"[ -]", "", text)
+        if len(text) > 10:
             raise _invalid_number()
         number = int(text)
     if not 0 < number <= _MAX_ORDER_NUMBER:
