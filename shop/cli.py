@@ -25,3 +25,32 @@ def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) 
 def db_current() -> None:
     """Print the database's current migration revision."""
     print(db.current_revision() or "(empty)")
+
+
+@demo_app.command("seed")
+def demo_seed(
+    reset: bool = typer.Option(False, "--reset", help="Empty every table first (in the same transaction)."),
+    seed: int | None = typer.Option(None, "--seed", help="Random seed (default: settings.demo_seed)."),
+    size: str = typer.Option("default", "--size", help="default (full shop) or tiny (for tests)."),
+) -> None:
+    """Fill the database named by DATABASE_URL with the deterministic demo shop."""
+    from rich.table import Table
+
+    from shop.config import get_settings
+    from shop.demo import SIZES, DemoShopError, seed_demo_shop
+
+    if size not in SIZES:
+        console.print(f"[red]error:[/red] unknown size {size!r}; choose one of {', '.join(SIZES)}")
+        raise typer.Exit(2)
+    chosen_seed = get_settings().demo_seed if seed is None else seed
+    try:
+        summary = seed_demo_shop(db.get_engine(), seed=chosen_seed, size=SIZES[size], reset=reset)
+    except DemoShopError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(1) from None
+    table = Table(caption=f"demo shop '{summary.size}', seed {summary.seed}, {summary.seconds:.1f} s")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, count in summary.counts.items():
+        table.add_row(name, f"{count:,}")
+    console.print(table)
