@@ -7,6 +7,7 @@ import typer
 from recommender.cli import app as recommender_app
 from search.cli import app as search_app
 from shop.cli import catalog_app, db_app, demo_app
+from shopbot.chat import chat
 
 app = typer.Typer(
     help="Conversational shopping assistant: shop data, search, recommendations, chat.",
@@ -18,6 +19,7 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(recommender_app, name="recommender")
 app.add_typer(search_app, name="search")
+app.command("chat")(chat)
 
 
 if __name__ == "__main__":
