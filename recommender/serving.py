@@ -11,33 +11,234 @@ Usage (e.g. from a Rasa action, loaded once at action-server start)::
 
 Every call returns at most `k` `Recommendation`s (fewer when filters leave fewer products), all
 sharing one fresh `recommendation_id` to record with feedback events (`recommender.feedback`).
+
+How a ranking is made: at load, every catalog product's LightFM representation is computed once
+from its features (a sparse matrix product), so products added after training are scored through
+the category, brand, price band and attributes they share with trained ones. Per request, three
+component scores over the whole catalog are z-scored and blended with weights tuned on a temporal
+validation split (`BlendWeights`): LightFM (user vector x item matrix), item-kNN co-occurrence of
+the shopper's history, and popularity in their segment. Filters are boolean masks and the top k
+come from `argpartition`, never from `predict` over every pair.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import scipy.sparse as sp
 from sqlalchemy import Engine
 
-from recommender.types import Recommendation, RecommendationFilters
+from recommender.artifact import RecommenderArtifact, item_representations, load_artifact
+from recommender.config import BlendWeights
+from recommender.data import CatalogItem, load_catalog
+from recommender.history import (
+    EMPTY_HISTORY,
+    DatabaseHistory,
+    DatabaseStock,
+    HistorySource,
+    StockSource,
+)
+from recommender.stats import remap_square
+from recommender.training_set import recency_decay
+from recommender.types import Recommendation, RecommendationFilters, Strategy, new_recommendation_id
+from shop.models import EventKind
+
+_REASON_VERB = {
+    EventKind.PURCHASE: "Because you bought {title}",
+    EventKind.ADD_TO_CART: "Because you added {title} to your cart",
+    EventKind.CLICK: "Because you looked at {title}",
+    EventKind.VIEW: "Because you looked at {title}",
+}
+_SESSION_REASON = "Because you looked at {title}"
+#: Extra candidates fetched beyond k, so that a live stock check can drop a few and still fill k.
+_STOCK_CHECK_MARGIN = 3
 
 
 class UnknownProductError(LookupError):
     """The product id is not in the catalog the recommender was loaded with."""
 
 
+def _normalize_name(text: str) -> str:
+    return " ".join(text.lower().replace(">", " > ").split())
+
+
+def _singular(text: str) -> str:
+    return text[:-1] if text.endswith("s") and not text.endswith("ss") else text
+
+
+def zscore(scores: np.ndarray) -> np.ndarray:
+    std = float(scores.std())
+    if std < 1e-12:
+        return np.zeros_like(scores, dtype=np.float32)
+    return ((scores - float(scores.mean())) / std).astype(np.float32, copy=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ShopperContext:
+    """What serving knows about one shopper for one request (exposed for evaluation and tuning)."""
+
+    #: Catalog indices of the shopper's history and session products, and their weights.
+    indices: np.ndarray
+    weights: np.ndarray
+    #: Strongest kind per history index (session products count as views).
+    kinds: dict[int, EventKind]
+    purchased: np.ndarray
+    user_row: int | None
+    segment: str | None
+    session_only: bool
+
+    @property
+    def is_empty(self) -> bool:
+        return self.user_row is None and len(self.indices) == 0
+
+
+@dataclass(frozen=True, slots=True)
+class Components:
+    """Per-request component scores over the whole catalog, each z-scored (zeros when absent)."""
+
+    lightfm: np.ndarray
+    knn: np.ndarray
+    popularity: np.ndarray
+
+    def blend(self, weights: BlendWeights) -> np.ndarray:
+        return weights.lightfm * self.lightfm + weights.knn * self.knn + weights.popularity * self.popularity
+
+
 class Recommender:
     """A trained recommender bound to the shop's current catalog and order history."""
+
+    def __init__(
+        self,
+        artifact: RecommenderArtifact,
+        catalog: Sequence[CatalogItem],
+        history: HistorySource,
+        *,
+        stock: StockSource | None = None,
+        engine: Engine | None = None,
+    ) -> None:
+        self.artifact = artifact
+        self._history = history
+        self._stock = stock
+        self._engine = engine
+        self._build_catalog(catalog)
+
+    # --- loading ----------------------------------------------------------------------------------
 
     @classmethod
     def load(cls, path: Path | str | None = None, *, engine: Engine | None = None) -> Recommender:
         """Load an artifact (default: the current one) and the live catalog from `engine`.
 
-        Raises `recommender.artifact.ArtifactError` with a clear message when the artifact is
-        missing, corrupt or was written by an incompatible version.
+        Customers' histories and the stock of the products about to be shown are read live from
+        the same database on each request. Raises `recommender.artifact.ArtifactError` with a
+        clear message when the artifact is missing, corrupt or was written by an incompatible
+        version.
         """
-        raise NotImplementedError
+        from shop.db import get_engine
+
+        artifact = load_artifact(path)
+        engine = engine or get_engine()
+        return cls(
+            artifact,
+            load_catalog(engine),
+            DatabaseHistory(engine),
+            stock=DatabaseStock(engine),
+            engine=engine,
+        )
+
+    def refresh_catalog(self, catalog: Sequence[CatalogItem] | None = None) -> None:
+        """Re-read products (new ones, prices, stock) without reloading the model."""
+        if catalog is None:
+            if self._engine is None:
+                raise ValueError("refresh_catalog() needs a catalog when the recommender has no engine")
+            catalog = load_catalog(self._engine)
+        self._build_catalog(catalog)
+
+    def _build_catalog(self, catalog: Sequence[CatalogItem]) -> None:
+        artifact = self.artifact
+        self._items = list(catalog)
+        self._index = {item.product_id: i for i, item in enumerate(self._items)}
+        n = len(self._items)
+
+        feature_index = artifact.item_feature_index
+        rows, cols, vals = [], [], []
+        for row, item in enumerate(self._items):
+            features = artifact.feature_space.item_features(item)
+            known = {feature_index[name]: w for name, w in features.items() if name in feature_index}
+            total = sum(known.values()) or 1.0
+            for col, weight in known.items():
+                rows.append(row)
+                cols.append(col)
+                vals.append(weight / total)
+        feature_rows = sp.csr_matrix((vals, (rows, cols)), shape=(n, len(feature_index)), dtype=np.float32)
+        self._item_vectors, self._item_biases = item_representations(artifact, feature_rows)
+        norms = np.linalg.norm(self._item_vectors, axis=1, keepdims=True)
+        self._unit_vectors = self._item_vectors / np.maximum(norms, 1e-9)
+
+        user_vectors = artifact.user_features @ artifact.model.user_embeddings
+        self._user_vectors = np.ascontiguousarray(user_vectors, dtype=np.float32)
+
+        old_to_new = np.full(len(artifact.item_index), -1, dtype=np.int64)
+        for product, old in artifact.item_index.items():
+            new = self._index.get(product)
+            if new is not None:
+                old_to_new[old] = new
+        # Row j of the transposed kNN matrix: how much having j in the history adds to each item.
+        self._knn_by_history = remap_square(artifact.knn, old_to_new, n).T.tocsr()
+        self._co_purchases = remap_square(artifact.co_purchases, old_to_new, n)
+        self._purchase_counts = np.asarray(self._co_purchases.diagonal()).astype(np.float32)
+        self._co_purchases.setdiag(0.0)
+        self._co_purchases.eliminate_zeros()
+
+        def on_catalog(values: np.ndarray) -> np.ndarray:
+            result = np.zeros(n, dtype=np.float32)
+            known = old_to_new >= 0
+            result[old_to_new[known]] = values[known]
+            return result
+
+        self._raw_popularity = on_catalog(artifact.popularity)
+        self._popularity = zscore(np.log1p(self._raw_popularity))
+        self._segment_popularity = {
+            segment: zscore(np.log1p(on_catalog(values)))
+            for segment, values in artifact.segment_popularity.items()
+        }
+
+        self._active = np.array([item.active for item in self._items], dtype=bool)
+        self._in_stock = np.array([item.stock > 0 for item in self._items], dtype=bool) & self._active
+        self._prices = np.array([item.price for item in self._items], dtype=np.float64)
+        self._brands = np.array([_normalize_name(item.brand or "") for item in self._items], dtype=object)
+        by_category: dict[str, list[int]] = defaultdict(list)
+        for i, item in enumerate(self._items):
+            levels = [_normalize_name(level) for level in item.category_levels]
+            names = set(levels) | {_singular(level) for level in levels}
+            names |= {" > ".join(levels[:depth]) for depth in range(1, len(levels) + 1)}
+            for name in names:
+                by_category[name].append(i)
+        self._by_category = {name: np.asarray(ix, dtype=np.int64) for name, ix in by_category.items()}
+        self._leaf_items: dict[str, np.ndarray] = defaultdict(lambda: np.empty(0, dtype=np.int64))
+        leaves: dict[str, list[int]] = defaultdict(list)
+        for i, item in enumerate(self._items):
+            leaves[item.leaf_category].append(i)
+        self._leaf_items.update({leaf: np.asarray(ix) for leaf, ix in leaves.items()})
+
+    # --- public API -------------------------------------------------------------------------------
+
+    @property
+    def catalog_size(self) -> int:
+        return len(self._items)
+
+    def product(self, product_id: int) -> CatalogItem:
+        index = self._index.get(product_id)
+        if index is None:
+            raise UnknownProductError(f"product {product_id} is not in the catalog")
+        return self._items[index]
+
+    def is_known_customer(self, customer_id: int) -> bool:
+        """Whether the model was trained on this customer's interactions."""
+        return customer_id in self.artifact.user_index
 
     def recommend(
         self,
@@ -54,8 +255,30 @@ class Recommender:
         Otherwise (guest, or customer without history) `session_product_ids` (products viewed or
         clicked in this conversation) build a user vector from item features; without them the
         list is what is popular in `segment` (or the customer's segment, or the whole shop).
+        Unknown product ids in `session_product_ids` are ignored.
         """
-        raise NotImplementedError
+        _check_k(k)
+        filters = filters or RecommendationFilters()
+        context = self.context(customer_id, session_product_ids=session_product_ids, segment=segment)
+        strategy, scores = self.scores(context)
+        mask = self._candidate_mask(filters)
+        mask[context.purchased] = False
+        top = self._top(scores, mask, k, filters.in_stock_only)
+        list_id = new_recommendation_id()
+        results = []
+        for rank, index in enumerate(top, start=1):
+            reason = self._personal_reason(context, index) if strategy != Strategy.POPULAR else None
+            results.append(
+                self._result(
+                    index,
+                    float(scores[index]),
+                    reason or self._popular_reason(index),
+                    list_id,
+                    strategy,
+                    rank,
+                )
+            )
+        return results
 
     def similar_items(
         self, product_id: int, k: int = 10, filters: RecommendationFilters | None = None
@@ -65,14 +288,287 @@ class Recommender:
         Works for products added after training, through their features. Raises
         `UnknownProductError` for an id that is not in the catalog.
         """
-        raise NotImplementedError
+        _check_k(k)
+        source = self._require(product_id)
+        filters = filters or RecommendationFilters()
+        scores = self._unit_vectors @ self._unit_vectors[source]
+        mask = self._candidate_mask(filters)
+        mask[source] = False
+        top = self._top(scores, mask, k, filters.in_stock_only)
+        list_id = new_recommendation_id()
+        reason = f"Similar to {self._items[source].title}"
+        return [
+            self._result(index, float(scores[index]), reason, list_id, Strategy.SIMILAR, rank)
+            for rank, index in enumerate(top, start=1)
+        ]
 
     def bought_together(
         self, product_ids: int | Sequence[int], k: int = 5, filters: RecommendationFilters | None = None
     ) -> list[Recommendation]:
         """Products most often in the same orders as `product_ids` (a product or a cart).
 
-        Ranked by co-purchase lift; products the cart already holds are never returned.
-        Products without co-purchases fall back to similar items in the same category.
+        Ranked by co-purchase strength (co-orders / sqrt(orders of each)), counting only pairs
+        bought together at least `min_co_purchases` times; products the cart already holds are
+        never returned. When orders say too little, the list is filled with the best sellers of
+        the categories most often bought with the cart's categories. Raises `UnknownProductError`
+        when no id is in the catalog.
         """
-        raise NotImplementedError
+        _check_k(k)
+        ids = [product_ids] if isinstance(product_ids, int) else list(product_ids)
+        sources = [self._index[p] for p in ids if p in self._index]
+        if not sources:
+            raise UnknownProductError(f"none of the products {ids} is in the catalog")
+        filters = filters or RecommendationFilters()
+        mask = self._candidate_mask(filters)
+        mask[sources] = False
+
+        rows = self._co_purchases[sources].toarray().astype(np.float32)
+        rows[rows < self.artifact.config.min_co_purchases] = 0.0
+        counts = np.maximum(self._purchase_counts, 1.0)
+        strength = rows / np.sqrt(counts[sources][:, None] * counts[None, :])
+        scores = strength.sum(axis=0)
+        best_source = np.asarray(sources)[strength.argmax(axis=0)]
+        paired = mask & (scores > 0)
+        top = list(self._top(scores, paired, k, filters.in_stock_only))
+        list_id = new_recommendation_id()
+        results = [
+            self._result(
+                index,
+                float(scores[index]),
+                f"Often bought with {self._items[best_source[index]].title}",
+                list_id,
+                Strategy.BOUGHT_TOGETHER,
+                rank,
+            )
+            for rank, index in enumerate(top, start=1)
+        ]
+        if len(results) < k:
+            mask[top] = False
+            results += self._complementary_categories(
+                sources, mask, k - len(results), filters, list_id, len(results)
+            )
+        return results
+
+    # --- scoring internals (public for evaluation and blend tuning) -------------------------------
+
+    def context(
+        self,
+        customer_id: int | None,
+        *,
+        session_product_ids: Sequence[int] = (),
+        segment: str | None = None,
+    ) -> ShopperContext:
+        history = self._history.history(customer_id) if customer_id is not None else EMPTY_HISTORY
+        config = self.artifact.config
+        newest = max((i.occurred_at for i in history.interactions), default=None)
+        weights: dict[int, float] = {}
+        kinds: dict[int, EventKind] = {}
+        for interaction in history.interactions:
+            index = self._index.get(interaction.product_id)
+            kind_weight = config.event_weights.of(interaction.kind)
+            if index is None or kind_weight <= 0 or newest is None:
+                continue
+            age_days = (newest - interaction.occurred_at).total_seconds() / 86400.0
+            weight = kind_weight * float(recency_decay(age_days, config.recency_half_life_days))
+            if weight > weights.get(index, 0.0):
+                weights[index] = weight
+                kinds[index] = interaction.kind
+        had_history = bool(weights)
+        for product in session_product_ids:
+            index = self._index.get(product)
+            if index is not None and weights.get(index, 0.0) < config.event_weights.click:
+                weights[index] = config.event_weights.click
+                kinds.setdefault(index, EventKind.VIEW)
+        purchased = np.array(
+            sorted(self._index[p] for p in history.purchased if p in self._index), dtype=np.int64
+        )
+        user_row = self.artifact.user_index.get(customer_id) if customer_id is not None else None
+        indices = np.fromiter(weights.keys(), dtype=np.int64, count=len(weights))
+        return ShopperContext(
+            indices=indices,
+            weights=np.fromiter(weights.values(), dtype=np.float32, count=len(weights)),
+            kinds=kinds,
+            purchased=purchased,
+            user_row=user_row,
+            segment=segment or history.segment,
+            session_only=user_row is None and not had_history and bool(weights),
+        )
+
+    def scores(self, context: ShopperContext) -> tuple[Strategy, np.ndarray]:
+        """The served ranking's scores over the whole catalog, and which path made them."""
+        if context.is_empty:
+            return Strategy.POPULAR, self._segment_popularity.get(context.segment or "", self._popularity)
+        strategy = Strategy.SESSION if context.session_only else Strategy.PERSONAL
+        return strategy, self.components(context).blend(self.blend_for(context))
+
+    def blend_for(self, context: ShopperContext) -> BlendWeights:
+        cold = len(context.indices) <= self.artifact.config.cold_max_interactions
+        return self.artifact.blend_cold if cold else self.artifact.blend_warm
+
+    def components(self, context: ShopperContext) -> Components:
+        zeros = np.zeros(len(self._items), dtype=np.float32)
+        if context.user_row is not None:
+            lightfm = self._item_vectors @ self._user_vectors[context.user_row] + self._item_biases
+        elif len(context.indices):
+            # A user vector from the features of the products they looked at: their mean embedding.
+            weights = context.weights / context.weights.sum()
+            lightfm = self._item_vectors @ (weights @ self._item_vectors[context.indices]) + self._item_biases
+        else:
+            lightfm = zeros
+        if len(context.indices):
+            knn = np.asarray(
+                self._knn_by_history[context.indices].T @ context.weights, dtype=np.float32
+            ).ravel()
+        else:
+            knn = zeros
+        popularity = self._segment_popularity.get(context.segment or "", self._popularity)
+        return Components(zscore(lightfm), zscore(knn), popularity)
+
+    def popularity_scores(self) -> np.ndarray:
+        """Global popularity over the catalog (z-scored log of recency-weighted signal)."""
+        return self._popularity
+
+    def catalog_index(self, product_id: int) -> int | None:
+        return self._index.get(product_id)
+
+    def catalog_product_ids(self) -> np.ndarray:
+        return np.array([item.product_id for item in self._items], dtype=np.int64)
+
+    # --- helpers ----------------------------------------------------------------------------------
+
+    def _require(self, product_id: int) -> int:
+        index = self._index.get(product_id)
+        if index is None:
+            raise UnknownProductError(f"product {product_id} is not in the catalog")
+        return index
+
+    def _candidate_mask(self, filters: RecommendationFilters) -> np.ndarray:
+        mask = self._in_stock.copy() if filters.in_stock_only else self._active.copy()
+        if filters.category:
+            name = _normalize_name(filters.category)
+            members = self._by_category.get(name)
+            if members is None:
+                members = self._by_category.get(_singular(name), np.empty(0, dtype=np.int64))
+            category_mask = np.zeros(len(mask), dtype=bool)
+            category_mask[members] = True
+            mask &= category_mask
+        if filters.brand:
+            mask &= self._brands == _normalize_name(filters.brand)
+        if filters.min_price is not None:
+            mask &= self._prices >= float(filters.min_price)
+        if filters.max_price is not None:
+            mask &= self._prices <= float(filters.max_price)
+        for product in filters.exclude_product_ids:
+            index = self._index.get(product)
+            if index is not None:
+                mask[index] = False
+        return mask
+
+    def _top(self, scores: np.ndarray, mask: np.ndarray, k: int, check_stock: bool) -> list[int]:
+        """Indices of the best `k` masked scores, best first; re-checks live stock when it can."""
+        wanted = k + _STOCK_CHECK_MARGIN if (check_stock and self._stock is not None) else k
+        candidates = np.flatnonzero(mask)
+        if len(candidates) == 0:
+            return []
+        masked = scores[candidates]
+        if len(candidates) > wanted:
+            part = np.argpartition(-masked, wanted - 1)[:wanted]
+        else:
+            part = np.arange(len(candidates))
+        order = candidates[part[np.argsort(-masked[part], kind="stable")]]
+        if check_stock and self._stock is not None:
+            live = self._stock.stock([self._items[i].product_id for i in order])
+            in_stock = [i for i in order if live.get(self._items[i].product_id, 0) > 0]
+            if len(in_stock) < k and len(candidates) > len(order):
+                # Rare: stock ran out for several top products since the catalog was loaded.
+                for i in order:
+                    if live.get(self._items[i].product_id, 0) <= 0:
+                        self._in_stock[i] = False
+                mask = mask.copy()
+                mask[order] = False
+                return in_stock + self._top(scores, mask, k - len(in_stock), check_stock)
+            return in_stock[:k]
+        return [int(i) for i in order[:k]]
+
+    def _personal_reason(self, context: ShopperContext, index: int) -> str | None:
+        if not len(context.indices):
+            return None
+        contributions = self._knn_by_history[context.indices][:, index].toarray().ravel() * context.weights
+        if contributions.max(initial=0.0) > 0:
+            source = int(context.indices[int(contributions.argmax())])
+        else:
+            similarity = self._unit_vectors[context.indices] @ self._unit_vectors[index]
+            source = int(context.indices[int(similarity.argmax())])
+        title = self._items[source].title
+        if context.session_only:
+            return _SESSION_REASON.format(title=title)
+        return _REASON_VERB.get(context.kinds.get(source, EventKind.VIEW), _SESSION_REASON).format(
+            title=title
+        )
+
+    def _popular_reason(self, index: int) -> str:
+        return f"Popular in {self._items[index].leaf_category or 'the shop'}"
+
+    def _complementary_categories(
+        self,
+        sources: list[int],
+        mask: np.ndarray,
+        k: int,
+        filters: RecommendationFilters,
+        list_id: str,
+        already: int,
+    ) -> list[Recommendation]:
+        """Best sellers of the leaf categories most often ordered with the sources' categories."""
+        source_leaves = {self._items[s].leaf_category for s in sources}
+        members = np.concatenate([self._leaf_items[leaf] for leaf in source_leaves])
+        partner_counts = np.asarray(self._co_purchases[members].sum(axis=0)).ravel()
+        by_leaf: dict[str, float] = defaultdict(float)
+        for index in np.flatnonzero(partner_counts):
+            leaf = self._items[index].leaf_category
+            if leaf not in source_leaves:
+                by_leaf[leaf] += float(partner_counts[index])
+        results: list[Recommendation] = []
+        for leaf, _ in sorted(by_leaf.items(), key=lambda kv: -kv[1]):
+            leaf_mask = np.zeros_like(mask)
+            leaf_mask[self._leaf_items[leaf]] = True
+            leaf_mask &= mask
+            if not leaf_mask.any():
+                continue
+            top = self._top(self._raw_popularity, leaf_mask, 1, filters.in_stock_only)
+            for index in top:
+                mask[index] = False
+                results.append(
+                    self._result(
+                        index,
+                        float(by_leaf[leaf]),
+                        f"Often bought with {self._items[sources[0]].leaf_category}",
+                        list_id,
+                        Strategy.BOUGHT_TOGETHER,
+                        already + len(results) + 1,
+                    )
+                )
+            if len(results) >= k:
+                break
+        return results
+
+    def _result(
+        self, index: int, score: float, reason: str, list_id: str, strategy: Strategy, rank: int
+    ) -> Recommendation:
+        item = self._items[index]
+        return Recommendation(
+            product_id=item.product_id,
+            title=item.title,
+            score=round(score, 6),
+            reason=reason,
+            recommendation_id=list_id,
+            strategy=strategy,
+            rank=rank,
+        )
+
+
+def _check_k(k: int) -> None:
+    if not isinstance(k, int) or k < 1:
+        raise ValueError(f"k must be a positive integer, got {k!r}")
+
+
+__all__ = ["Components", "Recommender", "ShopperContext", "UnknownProductError"]
