@@ -54,3 +54,51 @@ def demo_seed(
     for name, count in summary.counts.items():
         table.add_row(name, f"{count:,}")
     console.print(table)
+
+
+def _render_catalog_error(error: Exception) -> None:
+    from rich.table import Table
+
+    from shop.catalog import CatalogValidationError
+
+    console.print(f"[red]error:[/red] {error}")
+    if isinstance(error, CatalogValidationError):
+        table = Table("line", "sku", "reason", show_lines=False)
+        for row_error in error.errors:
+            table.add_row(str(row_error.line), row_error.sku or "", row_error.reason)
+        console.print(table)
+
+
+@catalog_app.command("import")
+def catalog_import(
+    file: str = typer.Argument(..., help="A .csv or .jsonl catalog file (schema: data/catalog-schema.md)."),
+    fmt: str | None = typer.Option(None, "--format", help="csv or jsonl (default: from the file name)."),
+) -> None:
+    """Upsert the file's products by SKU: all rows or none, in one transaction."""
+    from shop.catalog import CatalogError, import_catalog
+
+    try:
+        result = import_catalog(db.get_engine(), file, fmt=fmt)
+    except CatalogError as error:
+        _render_catalog_error(error)
+        raise typer.Exit(1) from None
+    console.print(
+        f"imported {result.total:,} products from {file}: [green]{result.inserted:,} inserted[/green], "
+        f"[yellow]{result.updated:,} updated[/yellow], {result.unchanged:,} unchanged"
+    )
+
+
+@catalog_app.command("export")
+def catalog_export(
+    file: str = typer.Argument(..., help="Where to write (.csv or .jsonl; '-' for standard output)."),
+    fmt: str | None = typer.Option(None, "--format", help="csv or jsonl (default: from the file name)."),
+) -> None:
+    """Write every product, sorted by SKU, as CSV or JSON Lines that re-imports unchanged."""
+    from shop.catalog import CatalogError, export_catalog
+
+    try:
+        result = export_catalog(db.get_engine(), file, fmt=fmt)
+    except CatalogError as error:
+        _render_catalog_error(error)
+        raise typer.Exit(1) from None
+    console.print(f"exported {result.products:,} products to {file} ({result.format})")
