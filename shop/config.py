@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     #: browsers).
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: str = ""
+    #: Shared secret that Rasa sends to the action server (header X-Shopbot-Action-Token);
+    #: when set, the action server refuses /webhook and /actions calls without it.
+    action_token: str = ""
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,56 @@
+"""Plugins of the action server (rasa-sdk's extension point: it imports `rasa_sdk_plugins`).
+
+Access control: when `SHOPBOT_ACTION_TOKEN` is set (the production profile refuses to start
+without it), `/webhook` and `/actions` answer 401 unless the request carries that secret in
+the `X-Shopbot-Action-Token` header, which Rasa sends from bot/endpoints.prod.yml. Only
+`/health` stays open, for load balancers and Kubernetes probes. Together with binding the
+action server to the loopback interface (`SANIC_HOST`, set by shopbot/prod.py), nobody but our
+Rasa servers can run actions, which would otherwise let anyone write a forged tracker and act
+as any shopper.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from typing import Any
+
+import pluggy
+from sanic import Request, Sanic
+from sanic.response import HTTPResponse, json
+
+logger = logging.getLogger(__name__)
+hookimpl = pluggy.HookimplMarker("rasa_sdk")
+
+TOKEN_HEADER = "X-Shopbot-Action-Token"
+OPEN_PATHS = frozenset({"/health"})
+
+
+def token_is_valid(presented: str | None, expected: str) -> bool:
+    """Constant-time comparison, so the secret cannot be guessed byte by byte from timings."""
+    return presented is not None and hmac.compare_digest(presented.encode(), expected.encode())
+
+
+class ActionServerAccess:
+    @hookimpl
+    def attach_sanic_app_extensions(self, app: Sanic) -> None:
+        from shop.config import get_settings
+
+        expected = get_settings().action_token
+        if not expected:
+            logger.warning(
+                "SHOPBOT_ACTION_TOKEN is not set: the action server accepts calls from anyone "
+                "who can reach its port (fine for a local run, refused by the prod profile)."
+            )
+            return
+
+        async def require_token(request: Request) -> HTTPResponse | None:
+            if request.path in OPEN_PATHS or token_is_valid(request.headers.get(TOKEN_HEADER), expected):
+                return None
+            return json({"error": "missing or wrong action server token"}, status=401)
+
+        app.register_middleware(require_token, "request")
+
+
+def init_hooks(manager: Any) -> None:
+    manager.register(ActionServerAccess())
