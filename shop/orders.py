@@ -27,7 +27,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, selectinload
 
 from shop.addresses import Address, InvalidAddress, same_place, validate_address
-from shop.db import get_engine, session_factory, transaction
+from shop.db import get_engine, session_factory
 from shop.identity import Requester, emails_match
 from shop.models import (
     Order,
@@ -41,6 +41,7 @@ from shop.models import (
 )
 from shop.money import format_money, to_cents
 from shop.refusals import Refusal, Refused, not_found
+from shop.writes import write_transaction
 
 #: Statuses in which an order has not left the warehouse.
 NOT_YET_SHIPPED = frozenset({OrderStatus.PLACED, OrderStatus.PAID})
@@ -264,7 +265,8 @@ def cancel_order(
     number = parse_order_number(order_number)
     require_email_for_guest(requester, email)
     now = now or utcnow()
-    with transaction(engine or get_engine()) as session:
+
+    def work(session: Session) -> tuple[OrderView, RefundView | None]:
         order = load_visible_order(session, requester, number, email, for_update=True)
         _refuse_unless_unshipped(order.id, order.status, "cancel")
         was_paid = order.status == OrderStatus.PAID
@@ -285,7 +287,9 @@ def cancel_order(
             session.add(refund)
             refund_view = RefundView(refund.amount, refund.currency, refund.status)
         session.flush()
-        view = order_view(order)
+        return order_view(order), refund_view
+
+    view, refund_view = write_transaction(engine or get_engine(), work)
     message = f"Order {view.number} is cancelled."
     if refund_view:
         message += (
@@ -310,10 +314,12 @@ def change_shipping_address(
     `Refused(SAME_ADDRESS)` if nothing would change, and the usual lookup/status refusals.
     """
     number = parse_order_number(order_number)
-    address = validate_address(new_address)
+    requested = validate_address(new_address)
     require_email_for_guest(requester, email)
     now = now or utcnow()
-    with transaction(engine or get_engine()) as session:
+
+    def work(session: Session) -> tuple[OrderView, Address, Address]:
+        address = requested
         order = load_visible_order(session, requester, number, email, for_update=True)
         _refuse_unless_unshipped(order.id, order.status, "address")
         previous = _address_of(order)
@@ -337,7 +343,9 @@ def change_shipping_address(
             OrderStatusEvent(status=order.status, at=now, note="Shipping address changed by the customer")
         )
         session.flush()
-        view = order_view(order)
+        return order_view(order), previous, address
+
+    view, previous, address = write_transaction(engine or get_engine(), work)
     message = f"Done: order {view.number} will now be shipped to {address.one_line()}."
     return AddressChangeResult(order=view, previous=previous, new=address, message=message)
 

@@ -37,7 +37,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shop.config import get_settings
-from shop.db import get_engine, session_factory, transaction
+from shop.db import get_engine, session_factory
 from shop.identity import Requester
 from shop.models import (
     Order,
@@ -61,6 +61,7 @@ from shop.orders import (
     require_email_for_guest,
 )
 from shop.refusals import Refusal, Refused
+from shop.writes import write_transaction
 
 EXCHANGE_PREFIX = "exchange: "
 _RMA_PATTERN = re.compile(r"^\s*RMA[\s-]*(\d{1,10})[\s-]+(\d{1,4})\s*$", re.I)
@@ -209,22 +210,18 @@ def create_return(
     require_email_for_guest(requester, email)
     now = now or utcnow()
     settings = get_settings()
-    for attempt in range(3):
-        try:
-            with transaction(engine or get_engine()) as session:
-                order = load_visible_order(session, requester, number, email, for_update=True)
-                options = _options(order, now)
-                quantities = _validate_choice(options, chosen)
-                return_ = _write_return(session, order, options, quantities, reason_text, exchange, now)
-                view = _return_view(return_, order)
-                steps = _next_steps(view, settings.refund_processing_days)
-            return ReturnReceipt(return_=view, next_steps=steps)
-        except IntegrityError:
-            # Two servers numbered an RMA for the same order at once (SQLite has no row lock);
-            # the transaction rolled back whole, so simply try again with the next number.
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+
+    def work(session: Session) -> ReturnReceipt:
+        order = load_visible_order(session, requester, number, email, for_update=True)
+        options = _options(order, now)
+        quantities = _validate_choice(options, chosen)
+        return_ = _write_return(session, order, options, quantities, reason_text, exchange, now)
+        view = _return_view(return_, order)
+        return ReturnReceipt(return_=view, next_steps=_next_steps(view, settings.refund_processing_days))
+
+    # IntegrityError: another server took this RMA number meanwhile (SQLite has no row lock);
+    # everything rolled back, so the retry numbers the return afresh.
+    return write_transaction(engine or get_engine(), work, retry_on=(IntegrityError,))
 
 
 # --- lookups ------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """Support tickets: handing a conversation over to a human, with the context they need.
 
 `open_ticket` is idempotent per conversation: while a conversation has an open ticket,
-asking again (or a channel re-sending the request) returns that ticket with its summary
-brought up to date, instead of opening a second one.
+asking again (or a channel re-sending the request, even concurrently) returns that ticket
+with its summary brought up to date, instead of opening a second one.
 
 `summarize_conversation` turns the last turns of a conversation into a short, PII-masked
 text (emails, phones, street addresses masked; order and RMA numbers kept, since the agent
@@ -16,12 +16,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
-from shop.db import get_engine, transaction
+from shop.db import get_engine
 from shop.identity import Requester
 from shop.models import SupportTicket, TicketStatus, utcnow
 from shop.privacy import mask_pii
+from shop.writes import write_transaction
 
 MAX_SUBJECT_LENGTH = 200
 MAX_CONVERSATION_ID_LENGTH = 200
@@ -70,7 +72,11 @@ def open_ticket(
         subject = subject[: MAX_SUBJECT_LENGTH - 1] + "…"
     summary = (summary or "").strip() or "(no conversation summary)"
     now = now or utcnow()
-    with transaction(engine or get_engine()) as session:
+
+    def work(session: Session) -> TicketReceipt:
+        if session.get_bind().dialect.name == "postgresql":
+            # No row to lock before the first ticket exists: serialise on the conversation id.
+            session.execute(select(func.pg_advisory_xact_lock(func.hashtext(conversation_id))))
         ticket = session.scalars(
             select(SupportTicket)
             .where(
@@ -79,7 +85,6 @@ def open_ticket(
             )
             .order_by(SupportTicket.id.desc())
             .limit(1)
-            .with_for_update()
         ).first()
         created = ticket is None
         if ticket is None:
@@ -106,6 +111,8 @@ def open_ticket(
             created_at=ticket.created_at,
             created=created,
         )
+
+    return write_transaction(engine or get_engine(), work)
 
 
 def summarize_conversation(

@@ -15,6 +15,7 @@ from cs_shop import (
     _sqlite_template,
     row_counts,
     shop_engine,
+    shop_readonly,
     snapshot,
 )
 from sqlalchemy import select
@@ -35,7 +36,12 @@ from shop.orders import (
 )
 from shop.refusals import NOT_FOUND_EXPLANATION, Refusal, Refused
 
-__all__ = ["_postgres_template", "_sqlite_template", "shop_engine"]  # fixtures, imported for pytest
+__all__ = [
+    "_postgres_template",
+    "_sqlite_template",
+    "shop_engine",
+    "shop_readonly",
+]  # fixtures, imported for pytest
 
 alice, bob, carla = Requester.customer(ALICE), Requester.customer(BOB), Requester.customer(CARLA)
 NEW_ADDRESS = {
@@ -56,8 +62,8 @@ def refusal_of(call) -> Refused:  # type: ignore[no-untyped-def]
 # --- lookup -------------------------------------------------------------------------------
 
 
-def test_a_customer_sees_their_shipped_order_with_tracking(shop_engine):
-    view = find_order(alice, "100234", engine=shop_engine)
+def test_a_customer_sees_their_shipped_order_with_tracking(shop_readonly):
+    view = find_order(alice, "100234", engine=shop_readonly)
     assert view.number == 100234
     assert view.status == OrderStatus.SHIPPED
     assert view.carrier and view.tracking_number
@@ -69,46 +75,46 @@ def test_a_customer_sees_their_shipped_order_with_tracking(shop_engine):
     assert "100234" in text and view.tracking_number in text and view.carrier in text
 
 
-def test_a_guest_with_number_and_matching_email_sees_the_order(shop_engine):
-    view = find_order(GUEST, "#100241", " Guest@Example.com ", engine=shop_engine)
+def test_a_guest_with_number_and_matching_email_sees_the_order(shop_readonly):
+    view = find_order(GUEST, "#100241", " Guest@Example.com ", engine=shop_readonly)
     assert view.number == 100241
     assert view.status == OrderStatus.SHIPPED
 
 
-def test_a_customer_may_also_prove_an_order_by_its_email(shop_engine):
+def test_a_customer_may_also_prove_an_order_by_its_email(shop_readonly):
     # Carla has no orders, but knows the guest order's email: the same proof a guest gives.
-    assert find_order(carla, 100241, GUEST_EMAIL, engine=shop_engine).number == 100241
+    assert find_order(carla, 100241, GUEST_EMAIL, engine=shop_readonly).number == 100241
 
 
-def test_a_guest_must_give_the_email_before_anything_is_looked_up(shop_engine):
-    refused = refusal_of(lambda: find_order(GUEST, 100241, engine=shop_engine))
+def test_a_guest_must_give_the_email_before_anything_is_looked_up(shop_readonly):
+    refused = refusal_of(lambda: find_order(GUEST, 100241, engine=shop_readonly))
     assert refused.reason == Refusal.EMAIL_REQUIRED
     # Same answer for a number that does not exist: nothing is revealed before the email.
     assert (
-        refusal_of(lambda: find_order(GUEST, 999999, engine=shop_engine)).explanation == refused.explanation
+        refusal_of(lambda: find_order(GUEST, 999999, engine=shop_readonly)).explanation == refused.explanation
     )
 
 
-def test_a_wrong_email_and_an_unknown_number_get_identical_answers(shop_engine):
-    wrong_email = refusal_of(lambda: find_order(GUEST, 100241, "someone@example.com", engine=shop_engine))
-    unknown_number = refusal_of(lambda: find_order(GUEST, 999999, GUEST_EMAIL, engine=shop_engine))
-    another_customers = refusal_of(lambda: find_order(GUEST, 100238, GUEST_EMAIL, engine=shop_engine))
+def test_a_wrong_email_and_an_unknown_number_get_identical_answers(shop_readonly):
+    wrong_email = refusal_of(lambda: find_order(GUEST, 100241, "someone@example.com", engine=shop_readonly))
+    unknown_number = refusal_of(lambda: find_order(GUEST, 999999, GUEST_EMAIL, engine=shop_readonly))
+    another_customers = refusal_of(lambda: find_order(GUEST, 100238, GUEST_EMAIL, engine=shop_readonly))
     for refused in (wrong_email, unknown_number, another_customers):
         assert refused.reason == Refusal.NOT_FOUND
         assert refused.explanation == NOT_FOUND_EXPLANATION
         assert str(refused) == str(wrong_email)
 
 
-def test_another_customers_order_is_invisible(shop_engine):
-    refused = refusal_of(lambda: find_order(bob, 100234, engine=shop_engine))
+def test_another_customers_order_is_invisible(shop_readonly):
+    refused = refusal_of(lambda: find_order(bob, 100234, engine=shop_readonly))
     assert refused.reason == Refusal.NOT_FOUND
-    unknown = refusal_of(lambda: find_order(bob, 999999, engine=shop_engine))
+    unknown = refusal_of(lambda: find_order(bob, 999999, engine=shop_readonly))
     assert (refused.reason, refused.explanation) == (unknown.reason, unknown.explanation)
 
 
-def test_a_customer_cannot_see_a_guest_order_without_its_email(shop_engine):
-    assert refusal_of(lambda: find_order(alice, 100241, engine=shop_engine)).reason == Refusal.NOT_FOUND
-    assert refusal_of(lambda: find_order(alice, 100241, ALICE_EMAIL, engine=shop_engine)).reason == (
+def test_a_customer_cannot_see_a_guest_order_without_its_email(shop_readonly):
+    assert refusal_of(lambda: find_order(alice, 100241, engine=shop_readonly)).reason == Refusal.NOT_FOUND
+    assert refusal_of(lambda: find_order(alice, 100241, ALICE_EMAIL, engine=shop_readonly)).reason == (
         Refusal.NOT_FOUND
     )
 
@@ -134,28 +140,28 @@ def test_nonsense_order_numbers_are_refused_clearly(raw):
     assert refusal_of(lambda: parse_order_number(raw)).reason == Refusal.INVALID_ORDER_NUMBER
 
 
-def test_recent_orders_lists_the_customers_own_orders_newest_first(shop_engine):
-    orders = recent_orders(alice, engine=shop_engine)
+def test_recent_orders_lists_the_customers_own_orders_newest_first(shop_readonly):
+    orders = recent_orders(alice, engine=shop_readonly)
     assert orders, "Alice has orders"
     numbers = [o.number for o in orders]
     assert 1 <= len(orders) <= 5
-    assert len(recent_orders(alice, limit=2, engine=shop_engine)) == min(2, len(orders))
+    assert len(recent_orders(alice, limit=2, engine=shop_readonly)) == min(2, len(orders))
     assert [o.placed_at for o in orders] == sorted((o.placed_at for o in orders), reverse=True)
-    with Session(shop_engine) as session:
+    with Session(shop_readonly) as session:
         owners = set(session.scalars(select(Order.customer_id).where(Order.id.in_(numbers))))
     assert owners == {ALICE}
     assert all(o.headline and o.label() for o in orders)
 
 
-def test_recent_orders_of_a_guest_or_a_customer_without_orders_is_empty(shop_engine):
-    assert recent_orders(GUEST, engine=shop_engine) == []
-    assert recent_orders(carla, engine=shop_engine) == []
+def test_recent_orders_of_a_guest_or_a_customer_without_orders_is_empty(shop_readonly):
+    assert recent_orders(GUEST, engine=shop_readonly) == []
+    assert recent_orders(carla, engine=shop_readonly) == []
 
 
-def test_the_order_view_is_json_safe(shop_engine):
+def test_the_order_view_is_json_safe(shop_readonly):
     import json
 
-    payload = find_order(alice, 100234, engine=shop_engine).to_dict()
+    payload = find_order(alice, 100234, engine=shop_readonly).to_dict()
     decoded = json.loads(json.dumps(payload))
     assert decoded["number"] == 100234 and decoded["status"] == "shipped"
     assert decoded["items"][0]["title"]

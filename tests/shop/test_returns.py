@@ -16,6 +16,7 @@ from cs_shop import (
     _sqlite_template,
     row_counts,
     shop_engine,
+    shop_readonly,
     snapshot,
 )
 from sqlalchemy import select
@@ -33,7 +34,12 @@ from shop.returns import (
     return_options,
 )
 
-__all__ = ["_postgres_template", "_sqlite_template", "shop_engine"]  # fixtures, imported for pytest
+__all__ = [
+    "_postgres_template",
+    "_sqlite_template",
+    "shop_engine",
+    "shop_readonly",
+]  # fixtures, imported for pytest
 
 alice, bob = Requester.customer(ALICE), Requester.customer(BOB)
 WRITE_TABLES = ("orders", "order_status_events", "refunds", "returns", "return_lines")
@@ -56,8 +62,8 @@ def lines_of(engine, number):  # type: ignore[no-untyped-def]
 # --- eligibility --------------------------------------------------------------------------
 
 
-def test_a_recently_delivered_order_is_returnable_except_its_final_sale_item(shop_engine):
-    options, regular, final = lines_of(shop_engine, 100236)
+def test_a_recently_delivered_order_is_returnable_except_its_final_sale_item(shop_readonly):
+    options, regular, final = lines_of(shop_readonly, 100236)
     assert len(options.lines) == 2 and len(regular) == 1 and len(final) == 1
     assert regular[0].eligible and regular[0].returnable_quantity == regular[0].item.quantity
     assert final[0].refusal == Refusal.FINAL_SALE and "final-sale" in final[0].explanation
@@ -66,8 +72,8 @@ def test_a_recently_delivered_order_is_returnable_except_its_final_sale_item(sho
     assert options.refusal() is None
 
 
-def test_an_order_delivered_outside_the_window_is_not_returnable(shop_engine):
-    options = return_options(alice, 100237, engine=shop_engine, now=NOW)
+def test_an_order_delivered_outside_the_window_is_not_returnable(shop_readonly):
+    options = return_options(alice, 100237, engine=shop_readonly, now=NOW)
     assert options.eligible_lines == ()
     assert {line.refusal for line in options.lines} == {Refusal.OUTSIDE_RETURN_WINDOW}
     refusal = options.refusal()
@@ -75,23 +81,23 @@ def test_an_order_delivered_outside_the_window_is_not_returnable(shop_engine):
     assert "30-day" in refusal.explanation
 
 
-def test_the_last_day_of_the_window_still_counts(shop_engine):
-    options = return_options(alice, 100236, engine=shop_engine, now=NOW)
+def test_the_last_day_of_the_window_still_counts(shop_readonly):
+    options = return_options(alice, 100236, engine=shop_readonly, now=NOW)
     last_day = NOW.replace(hour=23, minute=59) + (options.window_ends - NOW.date())
-    assert return_options(alice, 100236, engine=shop_engine, now=last_day).eligible_lines
+    assert return_options(alice, 100236, engine=shop_readonly, now=last_day).eligible_lines
     day_after = last_day + timedelta(minutes=2)
-    assert not return_options(alice, 100236, engine=shop_engine, now=day_after).eligible_lines
+    assert not return_options(alice, 100236, engine=shop_readonly, now=day_after).eligible_lines
 
 
 @pytest.mark.parametrize("number", [100234, 100235])
-def test_an_order_not_yet_delivered_is_not_returnable(shop_engine, number):
-    options = return_options(alice, number, engine=shop_engine, now=NOW)
+def test_an_order_not_yet_delivered_is_not_returnable(shop_readonly, number):
+    options = return_options(alice, number, engine=shop_readonly, now=NOW)
     assert {line.refusal for line in options.lines} == {Refusal.NOT_DELIVERED}
     assert options.window_ends is None
 
 
-def test_units_already_on_a_return_cannot_be_returned_again(shop_engine):
-    options = return_options(bob, 100239, engine=shop_engine, now=NOW)
+def test_units_already_on_a_return_cannot_be_returned_again(shop_readonly):
+    options = return_options(bob, 100239, engine=shop_readonly, now=NOW)
     returned = [line for line in options.lines if line.item.returned_quantity]
     assert returned, "RMA-100239-1 covers a line of this order"
     for line in returned:
@@ -100,13 +106,13 @@ def test_units_already_on_a_return_cannot_be_returned_again(shop_engine):
             assert line.refusal == Refusal.NOTHING_LEFT_TO_RETURN
 
 
-def test_someone_elses_order_cannot_be_returned_or_even_inspected(shop_engine):
+def test_someone_elses_order_cannot_be_returned_or_even_inspected(shop_readonly):
     assert (
-        refusal_of(lambda: return_options(bob, 100236, engine=shop_engine, now=NOW)).reason
+        refusal_of(lambda: return_options(bob, 100236, engine=shop_readonly, now=NOW)).reason
         == Refusal.NOT_FOUND
     )
     assert refusal_of(
-        lambda: return_options(GUEST, 100236, BOB_EMAIL, engine=shop_engine, now=NOW)
+        lambda: return_options(GUEST, 100236, BOB_EMAIL, engine=shop_readonly, now=NOW)
     ).reason == (Refusal.NOT_FOUND)
 
 
@@ -287,8 +293,8 @@ def test_the_refund_never_exceeds_what_was_paid(shop_engine):
 # --- status lookup ------------------------------------------------------------------------
 
 
-def test_the_refund_status_of_an_existing_return_by_rma_number(shop_engine):
-    (view,) = find_returns(bob, rma_number="rma 100239 1", engine=shop_engine)
+def test_the_refund_status_of_an_existing_return_by_rma_number(shop_readonly):
+    (view,) = find_returns(bob, rma_number="rma 100239 1", engine=shop_readonly)
     assert view.rma_number == "RMA-100239-1" and view.order_number == 100239
     assert view.status == ReturnStatus.RECEIVED and view.refund_status == RefundStatus.PENDING
     text = describe_return(view)
@@ -303,22 +309,24 @@ def test_returns_by_order_newest_first(shop_engine):
     assert find_returns(alice, order_number=100234, engine=shop_engine) == ()
 
 
-def test_a_guest_sees_a_return_with_the_orders_email_only(shop_engine):
-    (view,) = find_returns(GUEST, rma_number="RMA-100239-1", email=BOB_EMAIL, engine=shop_engine)
+def test_a_guest_sees_a_return_with_the_orders_email_only(shop_readonly):
+    (view,) = find_returns(GUEST, rma_number="RMA-100239-1", email=BOB_EMAIL, engine=shop_readonly)
     assert view.rma_number == "RMA-100239-1"
     wrong = refusal_of(
-        lambda: find_returns(GUEST, rma_number="RMA-100239-1", email=GUEST_EMAIL, engine=shop_engine)
+        lambda: find_returns(GUEST, rma_number="RMA-100239-1", email=GUEST_EMAIL, engine=shop_readonly)
     )
     unknown = refusal_of(
-        lambda: find_returns(GUEST, rma_number="RMA-100239-9", email=BOB_EMAIL, engine=shop_engine)
+        lambda: find_returns(GUEST, rma_number="RMA-100239-9", email=BOB_EMAIL, engine=shop_readonly)
     )
-    garbage = refusal_of(lambda: find_returns(GUEST, rma_number="hello", email=BOB_EMAIL, engine=shop_engine))
+    garbage = refusal_of(
+        lambda: find_returns(GUEST, rma_number="hello", email=BOB_EMAIL, engine=shop_readonly)
+    )
     assert wrong.reason == unknown.reason == garbage.reason == Refusal.RETURN_NOT_FOUND
     assert wrong.explanation == unknown.explanation == garbage.explanation
 
 
-def test_another_customers_return_is_invisible(shop_engine):
-    refused = refusal_of(lambda: find_returns(alice, rma_number="RMA-100239-1", engine=shop_engine))
+def test_another_customers_return_is_invisible(shop_readonly):
+    refused = refusal_of(lambda: find_returns(alice, rma_number="RMA-100239-1", engine=shop_readonly))
     assert refused.reason == Refusal.RETURN_NOT_FOUND
 
 

@@ -101,3 +101,23 @@ def test_a_ticket_needs_a_conversation_id_and_nothing_is_written_without_one(sho
     with pytest.raises(ValueError):
         open_ticket(conversation_id, GUEST, "Help", "s", engine=shop_engine)
     assert row_counts(shop_engine) == before
+
+
+def test_concurrent_handoff_requests_open_one_ticket(shop_engine):
+    import threading
+
+    barrier = threading.Barrier(4)
+    receipts = []
+
+    def ask() -> None:
+        barrier.wait()
+        receipts.append(open_ticket("conv-race", GUEST, "Help", "s", engine=shop_engine))
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(receipts) == 4
+    assert len({r.ticket_id for r in receipts}) == 1
+    assert sum(r.created for r in receipts) == 1
