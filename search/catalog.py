@@ -137,10 +137,14 @@ class CatalogItem:
         )
 
 
+#: Attributes that say nothing a shopper searches for (or are shown elsewhere).
+NOT_INDEXED = frozenset({"sizes", "final_sale", "price_level"})
+
+
 def attribute_phrase(key: str, value: Any) -> str:
     """A readable phrase for an attribute ("waterproof", "weight kg 1.2"); empty when not worth indexing."""
     name = key.replace("_", " ")
-    if key in {"sizes", "final_sale"}:
+    if key in NOT_INDEXED:
         return ""
     if value is True:
         return name

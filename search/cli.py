@@ -126,3 +126,104 @@ def ask(
         f"[dim]source={answer.source} field={answer.field} score={answer.score:.2f} "
         f"confident={answer.confident}[/dim]"
     )
+
+
+@app.command("make-eval-set")
+def make_eval_set(
+    out: Path = typer.Option(None, help="Output file (default data/search_eval/queries.jsonl)."),
+    seed: int = typer.Option(7, help="Random seed of the generator."),
+) -> None:
+    """Regenerate the labelled query set from the shop's catalog (run on the DEFAULT demo shop)."""
+    from search.catalog import load_catalog
+    from search.evaluation import EVAL_DIR, QuerySpec, generate_queries, write_specs
+    from shop.config import REPO_ROOT
+    from shop.db import get_engine
+
+    items = load_catalog(get_engine())
+    vague = [
+        QuerySpec.from_dict(json.loads(line))
+        for line in (EVAL_DIR / "vague.jsonl").read_text().splitlines()
+        if line.strip()
+    ]
+    natural: dict[str, list[str]] = {}
+    vocabulary = REPO_ROOT / "data" / "demo" / "categories.json"
+    if vocabulary.exists():
+        for spec in json.loads(vocabulary.read_text())["categories"]:
+            natural[spec["path"].split(">")[-1].strip()] = list(spec.get("queries", []))
+    specs = generate_queries(items, vague=vague, natural=natural, seed=seed)
+    target = out or EVAL_DIR / "queries.jsonl"
+    write_specs(specs, target)
+    kinds: dict[str, int] = {}
+    for spec in specs:
+        kinds[spec.kind] = kinds.get(spec.kind, 0) + 1
+    console.print(f"{len(specs)} queries -> {target}: {kinds}")
+
+
+@app.command("evaluate")
+def evaluate(
+    queries: Path = typer.Option(None, help="Labelled queries (default data/search_eval/queries.jsonl)."),
+    out: Path | None = typer.Option(None, help="Also write the figures as JSON here."),
+    tune: bool = typer.Option(
+        False, help="Grid-search fusion weights on the dev half and report the test half."
+    ),
+    show_failures: bool = typer.Option(False, help="Print constraint-extraction failures."),
+) -> None:
+    """NDCG@10, MRR and recall@50 for lexical, dense and hybrid side by side, plus extraction accuracy."""
+    from search.engine import ProductSearch
+    from search.evaluation import (
+        Grader,
+        evaluate_modes,
+        extraction_accuracy,
+        load_constraint_cases,
+        load_specs,
+        tune_fusion,
+    )
+
+    search = ProductSearch.load()
+    specs = load_specs(queries)
+    grader = Grader(search.items)
+    report: dict[str, object] = {"queries": len(specs), "products": len(search)}
+    if tune:
+        best, grid = tune_fusion(search, specs, grader)
+        report["tuning"] = {"best": best.__dict__, "grid": grid}
+        console.print(f"best fusion on the dev half: {best}")
+        search.fusion = best
+    scores = evaluate_modes(search, specs, grader)
+    table = Table("mode", "NDCG@10", "MRR", "recall@50", title=f"{len(specs)} labelled queries")
+    for mode, s in scores.items():
+        table.add_row(mode, f"{s.ndcg10:.4f}", f"{s.mrr:.4f}", f"{s.recall50:.4f}")
+    Console().print(table)
+    kinds = sorted({s.kind for s in specs})
+    by_kind = Table("kind", "n", *scores, title="NDCG@10 by query kind")
+    for kind in kinds:
+        idx = [i for i, s in enumerate(specs) if s.kind == kind]
+        by_kind.add_row(
+            kind,
+            str(len(idx)),
+            *(f"{sum(m.per_query_ndcg[i] for i in idx) / len(idx):.3f}" for m in scores.values()),
+        )
+    Console().print(by_kind)
+    hybrid = scores["hybrid"].per_query_ndcg
+    lexical = scores["lexical"].per_query_ndcg
+    worse = sum(h < lx - 1e-9 for h, lx in zip(hybrid, lexical, strict=True))
+    console.print(f"hybrid below lexical on {worse} of {len(specs)} queries")
+    extraction = extraction_accuracy(search.parser, load_constraint_cases(specs))
+    console.print(
+        f"constraint extraction: {extraction['exact_match']:.3f} exact match on {extraction['queries']} "
+        f"labelled queries; per field: "
+        + ", ".join(f"{k} {v:.3f}" for k, v in extraction["per_field"].items())
+    )
+    if show_failures:
+        for failure in extraction["failures"]:
+            console.print(failure)
+    report.update(
+        {
+            "modes": {
+                m: {"ndcg10": s.ndcg10, "mrr": s.mrr, "recall50": s.recall50} for m, s in scores.items()
+            },
+            "hybrid_below_lexical": worse,
+            "extraction": {k: v for k, v in extraction.items() if k != "failures"},
+        }
+    )
+    if out:
+        out.write_text(json.dumps(report, indent=2))

@@ -62,7 +62,9 @@ class Embedder:
     @property
     def model_id(self) -> str:
         """Identifies the model in the index manifest; a different model invalidates the cache."""
-        return os.path.basename(os.path.normpath(self.model_path)) + f"@{self.dimension}"
+        path = os.path.normpath(self.model_path)
+        name = "/".join(path.split(os.sep)[-2:])
+        return f"{name}@{self.dimension}"
 
     def encode(
         self, texts: Sequence[str], *, batch_size: int = 64, show_progress: bool = False

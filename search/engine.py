@@ -57,6 +57,9 @@ class FusionWeights:
     personal: float = 0.3
     #: Candidates taken from each ranking before fusion.
     depth: int = 200
+    #: Multiplies the dense weight when the query holds numbers or codes ("16gb", "x200"):
+    #: embeddings barely tell 13 from 16 inches, BM25 matches them exactly.
+    numeric_dense_factor: float = 1.0
 
 
 #: Tuned on the dev half of data/search_eval (`shopbot search evaluate --tune`).
@@ -338,9 +341,10 @@ class ProductSearch:
             order = np.argsort(-self._prior[allowed], kind="stable")[:depth]
             rankings["popular"] = allowed[order]
 
+        numeric = any(ch.isdigit() for ch in text)
         weights = {
             "lexical": self.fusion.lexical,
-            "dense": self.fusion.dense,
+            "dense": self.fusion.dense * (self.fusion.numeric_dense_factor if numeric else 1.0),
             "similar": 1.0,
             "popular": 1.0,
             "code": 100.0,

@@ -191,13 +191,16 @@ def encode_with_cache(
         if digest not in cache and digest not in missing:
             missing[digest] = item.text()
     pending = list(missing.items())
-    for start in range(0, len(pending), batch_size):
-        batch = pending[start : start + batch_size]
-        encoded = embedder.encode([text for _, text in batch], batch_size=batch_size)
-        for (digest, _), vector in zip(batch, encoded, strict=True):
+    # Chunks of several batches: sentence-transformers sorts a call's texts by length, so
+    # batches pad less; the progress callback still fires often enough for a progress bar.
+    chunk = batch_size * 8
+    for start in range(0, len(pending), chunk):
+        part = pending[start : start + chunk]
+        encoded = embedder.encode([text for _, text in part], batch_size=batch_size)
+        for (digest, _), vector in zip(part, encoded, strict=True):
             cache[digest] = vector
         if progress:
-            progress(len(batch))
+            progress(len(part))
     dim = embedder.dimension
     vectors = np.stack([cache[h] for h in hashes]) if hashes else np.zeros((0, dim), dtype=np.float32)
     return vectors.astype(np.float32), len(pending)

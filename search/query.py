@@ -11,7 +11,7 @@ are removed (they only add noise).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Literal
@@ -275,10 +275,13 @@ class CatalogVocabulary:
     """Names the parser recognises, collected from the catalog (plus common colour words)."""
 
     colors: set[str] = field(default_factory=lambda: set(BASE_COLORS))
-    #: lower-case brand name -> itself (multi-word brands allowed)
+    #: lower-case brand names (multi-word brands allowed)
     brands: set[str] = field(default_factory=set)
-    #: surface form ("jacket", "jackets", "running shoes") -> lower-case category name
+    #: phrase (singular tokens joined by spaces: "running shoe", "jacket") -> lower-case category
+    #: name (any level). Learned from the catalog: see `learn_category_phrases`.
     categories: dict[str, str] = field(default_factory=dict)
+    #: lower-case category name -> names of its ancestors
+    category_parents: dict[str, list[str]] = field(default_factory=dict)
     #: boolean attribute names that are true for at least one product ("waterproof")
     features: set[str] = field(default_factory=set)
     #: catalog sizes in upper case ("XL", "42")
@@ -286,17 +289,19 @@ class CatalogVocabulary:
 
     @classmethod
     def from_items(cls, items: Iterable[CatalogItem]) -> CatalogVocabulary:
+        items = list(items)
         vocab = cls()
         for item in items:
             vocab.colors.update(canonical_color(c) for c in item.colors)
             vocab.brands.add(item.brand.lower())
-            for level in item.categories:
-                name = level.lower()
-                for form in _category_forms(name):
-                    vocab.categories.setdefault(form, name)
+            levels = [c.lower() for c in item.categories]
+            for depth, level in enumerate(levels):
+                parents = vocab.category_parents.setdefault(level, [])
+                parents.extend(p for p in levels[:depth] if p not in parents and p != level)
             vocab.features.update(k.lower() for k, v in item.attributes.items() if v is True)
             vocab.sizes.update(s.upper() for s in item.sizes)
         vocab.features.discard("final_sale")
+        vocab.categories = learn_category_phrases(items, vocab)
         return vocab
 
     def to_dict(self) -> dict[str, Any]:
@@ -304,6 +309,7 @@ class CatalogVocabulary:
             "colors": sorted(self.colors),
             "brands": sorted(self.brands),
             "categories": dict(sorted(self.categories.items())),
+            "category_parents": self.category_parents,
             "features": sorted(self.features),
             "sizes": sorted(self.sizes),
         }
@@ -314,6 +320,7 @@ class CatalogVocabulary:
             colors=set(data["colors"]),
             brands=set(data["brands"]),
             categories=dict(data["categories"]),
+            category_parents={k: list(v) for k, v in data.get("category_parents", {}).items()},
             features=set(data["features"]),
             sizes=set(data["sizes"]),
         )
@@ -321,17 +328,81 @@ class CatalogVocabulary:
     def words(self) -> set[str]:
         """Every single word the vocabulary knows (for typo correction)."""
         out: set[str] = set()
-        for phrase in [*self.colors, *self.brands, *self.categories, *self.features]:
+        for phrase in [*self.colors, *self.brands, *self.categories, *self.category_parents, *self.features]:
             out.update(tokens(phrase.replace("_", " ")))
         return out
 
 
+#: A phrase names a category when at least this share of the products whose title (or category
+#: name) contains it belong to that category, and at least `_MIN_SUPPORT` products do.
+_DISTINCTIVE_SHARE = 0.95
+_MIN_SUPPORT = 3
+_PHRASE_STOPWORDS = word_set(
+    """a an and the for with of in on to by x pro max plus lite mini new set pack pair inch in
+    cm mm kg gb tb ml hz w men women mens womens men's women's unisex kids"""
+)
+
+
+def _phrase_tokens(text: str) -> list[str]:
+    return [singular(t) for t in tokens(text.replace("&", " and "))]
+
+
+def learn_category_phrases(items: Sequence[CatalogItem], vocab: CatalogVocabulary) -> dict[str, str]:
+    """Phrases of one or two words (and category names) that pick out one category.
+
+    "jacket" is a category term if (nearly) every product called a jacket is in Jackets; "laptop"
+    is not when laptop sleeves exist too, so "laptop bag" does not filter to Laptops. A phrase is
+    mapped to the deepest category that holds at least 95% of its products.
+    """
+    excluded = set(_PHRASE_STOPWORDS)
+    for color in vocab.colors:
+        excluded.update(tokens(color))
+    for brand in vocab.brands:
+        excluded.update(tokens(brand))
+    support: dict[str, dict[str, int]] = {}
+    totals: dict[str, int] = {}
+    for item in items:
+        levels = [c.lower() for c in item.categories]
+        phrases: set[str] = set()
+        words = [w for w in _phrase_tokens(item.title) if w.isalpha() or "-" in w]
+        for i, word in enumerate(words):
+            if word in excluded:
+                continue
+            phrases.add(word)
+            if i + 1 < len(words) and words[i + 1] not in excluded:
+                phrases.add(f"{word} {words[i + 1]}")
+        for level in item.categories:
+            phrases.update(_category_forms(level.lower()))
+        for phrase in phrases:
+            totals[phrase] = totals.get(phrase, 0) + 1
+            counts = support.setdefault(phrase, {})
+            for level in levels:
+                counts[level] = counts.get(level, 0) + 1
+    depth = {name: len(parents) for name, parents in vocab.category_parents.items()}
+    learned: dict[str, str] = {}
+    for phrase, total in totals.items():
+        if total < _MIN_SUPPORT or not re.search(r"[a-z]", phrase):
+            continue
+        holders = [level for level, count in support[phrase].items() if count >= _DISTINCTIVE_SHARE * total]
+        if holders:
+            learned[phrase] = max(holders, key=lambda level: depth.get(level, 0))
+    return learned
+
+
 def _category_forms(name: str) -> set[str]:
-    """ "running shoes" -> {"running shoes", "running shoe"}; "t-shirts" -> also "t shirt"."""
-    words = name.replace("&", " and ").split()
-    forms = {name, " ".join([*words[:-1], singular(words[-1])])}
-    forms |= {f.replace("-", " ") for f in forms} | {f.replace("-", "") for f in forms}
-    return {re.sub(r"\s+", " ", f).strip() for f in forms if f.strip()}
+    """Token-normalised forms of a category name: "laptop sleeves & bags" -> {"laptop sleeve and
+    bag", "laptop sleeve", "laptop bag", ...}; "t-shirts" -> {"t-shirt"}."""
+    forms = {" ".join(_phrase_tokens(name))}
+    parts = [p.strip() for p in re.split(r"&| and |,", name) if p.strip()]
+    if len(parts) > 1:
+        first = _phrase_tokens(parts[0])
+        modifier = first[:-1]
+        for part in parts:
+            words = _phrase_tokens(part)
+            forms.add(" ".join(words))
+            if len(words) == 1 and modifier:
+                forms.add(" ".join([*modifier, *words]))
+    return {f for f in forms if f}
 
 
 _SIZE_PHRASE = re.compile(
@@ -353,7 +424,6 @@ class QueryParser:
         #: Optional `search.spelling.SpellingCorrector`; applied before parsing.
         self.corrector = corrector
         self._brand_re = _phrase_regex(vocabulary.brands)
-        self._category_re = _phrase_regex(vocabulary.categories)
         self._color_re = _phrase_regex(vocabulary.colors | set(COLOR_SYNONYMS))
         self._feature_re = _phrase_regex(
             {f for f in vocabulary.features} | {f.replace("_", " ") for f in vocabulary.features}
@@ -411,9 +481,9 @@ class QueryParser:
 
         taken: list[tuple[int, int]] = list(removed)
         brands = _find(self._brand_re, work, taken)
-        categories = [self.vocabulary.categories[c] for c in _find(self._category_re, work, taken)]
         colors = [canonical_color(c) for c in _find(self._color_re, work, taken)]
         features = [f.replace(" ", "_") for f in _find(self._feature_re, work, taken)]
+        categories = self._categories(work, taken)
 
         remainder = _remove_spans(work, removed)
         return ParsedQuery(
@@ -432,6 +502,33 @@ class QueryParser:
                 features=tuple(dict.fromkeys(features)),
             ),
         )
+
+    def _categories(self, text: str, taken: list[tuple[int, int]]) -> list[str]:
+        """Category phrases (longest first, up to four words), most specific category kept."""
+        spans = [
+            (m.start(), m.end(), singular(m.group(0)))
+            for m in re.finditer(r"[a-z0-9]+(?:-[a-z0-9]+)*", text)
+            if not _overlaps(m.span(), taken)
+        ]
+        found: list[str] = []
+        i = 0
+        while i < len(spans):
+            for width in (4, 3, 2, 1):
+                window = spans[i : i + width]
+                if len(window) < width:
+                    continue
+                phrase = " ".join(w for _, _, w in window)
+                if phrase == "and" or phrase not in self.vocabulary.categories:
+                    continue
+                found.append(self.vocabulary.categories[phrase])
+                taken.append((window[0][0], window[-1][1]))
+                i += width
+                break
+            else:
+                i += 1
+        # "coffee mug" may name both Coffee and Mugs & Cups: keep the more specific one.
+        ancestors = {a for c in found for a in self.vocabulary.category_parents.get(c, [])}
+        return [c for c in dict.fromkeys(found) if c not in ancestors]
 
 
 def _numbers(match: re.Match[str]) -> list[Decimal]:
