@@ -58,8 +58,12 @@ rasa-model: $(RASA_VENV)/.installed
 	cd bot && ../$(RASA) train --quiet --num-threads 2
 
 # --- the two commands -------------------------------------------------------------------------
-run: venvs models rasa-model
-	$(PY) -m shopbot.serve
+# `make run PROFILE=prod`: shop database and conversations on PostgreSQL, locks on Redis, two Rasa
+# and two action servers (shopbot/prod.py; it migrates, seeds and builds models for its own
+# database). Secrets come from the environment: see deploy/README.md. Default: SQLite, one server.
+PROFILE ?= dev
+run: venvs $(if $(filter prod,$(PROFILE)),,models) rasa-model
+	$(PY) -m $(if $(filter prod,$(PROFILE)),shopbot.prod,shopbot.serve)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
