@@ -13,6 +13,7 @@ Scripted answers, by message:
 - "handoff"              -> a text, then the handoff payload (ticket 42), and the tracker pauses
 - "who am i"             -> echoes the identity token received in metadata (or "guest")
 - "markdown"             -> text with markdown, raw HTML and a javascript: link
+- "slow"                 -> answers after 1.5 s (the widget's typing indicator shows meanwhile)
 - anything else          -> "You said: ..."
 """
 
@@ -89,6 +90,9 @@ def scripted_answer(message: str, metadata: dict[str, Any] | None) -> list[dict[
     if text == "who am i":
         token = (metadata or {}).get(IDENTITY_METADATA_KEY)
         return [{"text": f"identity: {token or 'guest'}"}]
+    if text == "slow":
+        time.sleep(1.5)
+        return [{"text": "Sorry for the wait."}]
     if text == "markdown":
         return [
             {

@@ -14,9 +14,9 @@ from xml.etree import ElementTree
 
 import pytest
 import requests
-from conftest import IDENTITY_SECRET, WebServer, start_web_server, stop_web_server
 from sqlalchemy import func, select
 from typer.testing import CliRunner
+from web_server import IDENTITY_SECRET, WebServer, start_web_server, stop_web_server
 
 from shop.db import make_engine
 from shop.demo_vocabulary import CATEGORY_PATHS, CATEGORY_SLUGS

@@ -198,6 +198,9 @@
       .then(function () {
         self.setTyping(-1);
         self.scrollToEnd();
+        // How many exchanges have completed: lets a test (or a host page) wait for an answer.
+        self.exchanges = (self.exchanges || 0) + 1;
+        self.root.setAttribute("data-exchanges", String(self.exchanges));
       });
   };
 

@@ -1,0 +1,90 @@
+"""Browser tests: pytest starts the servers, then runs the JavaScript scenarios (node --test,
+playwright-core) in Debian's headless Chromium and reports their result.
+
+Needs `make browser-deps` (Chromium from Debian, `npm ci` here); `make test` runs it first.
+Screenshots are written to test-artifacts/browser/.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from browser_support import BROWSER_DIR, CHROMIUM
+
+from shop.db import make_engine, upgrade
+from shop.demo import TINY, seed_demo_shop
+
+TESTS_DIR = BROWSER_DIR.parent
+
+
+def load_test_module(name: str, path: Path) -> ModuleType:
+    """Import a helper module of another test folder (test folders are not packages here)."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+rasa_double = load_test_module("rasa_double", TESTS_DIR / "chat" / "rasa_double.py")
+web_server = load_test_module("web_server", TESTS_DIR / "web" / "web_server.py")
+
+
+def _missing_browser_tooling() -> str | None:
+    if not shutil.which("node"):
+        return "node is not installed"
+    if not Path(CHROMIUM).exists():
+        return f"{CHROMIUM} is missing (make browser-deps installs Debian's chromium)"
+    if not (BROWSER_DIR / "node_modules" / "playwright-core").exists():
+        return "tests/browser/node_modules is missing (make browser-deps runs npm ci)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser_tooling() -> None:
+    """Chromium, node and playwright-core; in CI their absence fails, elsewhere it skips."""
+    missing = _missing_browser_tooling()
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"browser tests cannot run: {missing}")
+        pytest.skip(missing)
+
+
+@pytest.fixture(scope="session")
+def tiny_shop(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser-shop') / 'shop.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    seed_demo_shop(engine, size=TINY)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def shop_with_rasa_double(
+    browser_tooling: None, tmp_path_factory: pytest.TempPathFactory, tiny_shop: str
+) -> Iterator[dict[str, str]]:
+    """The shop page in front of the Rasa double, and a second one in front of no Rasa at all."""
+    tmp = tmp_path_factory.mktemp("browser-web")
+    with rasa_double.running_rasa_double(token="browser-test-token") as double:
+        server = web_server.start_web_server(
+            tmp, database_url=tiny_shop, rasa_url=double.url, rasa_token=double.token
+        )
+        orphan = web_server.start_web_server(
+            tmp, database_url=tiny_shop, rasa_url="http://127.0.0.1:9", rasa_token="none"
+        )
+        try:
+            yield {"SHOP_URL": server.url, "SHOP_URL_WITHOUT_RASA": orphan.url}
+        finally:
+            web_server.stop_web_server(server)
+            web_server.stop_web_server(orphan)

@@ -1,0 +1,196 @@
+// The shop page and its chat widget against known replies (the Rasa double, see
+// tests/chat/rasa_double.py). pytest starts the servers: tests/browser/test_widget_in_chromium.py.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import {
+  botMessages,
+  launch,
+  logInAs,
+  openChat,
+  openShop,
+  replyTo,
+  say,
+  screenshot,
+  settled,
+  textOf,
+} from "./lib.mjs";
+
+describe("the demo shop page with its chat widget", () => {
+  let browser;
+  before(async () => {
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  test("shows the product grid by category and the demo logins", async () => {
+    const { context, page, problems } = await openShop(browser);
+    const total = Number((await page.locator("#grid-count").innerText()).split(" ")[0]);
+    assert.ok(total > 100, `grid count ${total}`);
+    assert.equal(await page.locator("#product-grid .product").count(), 24);
+    await page.locator(".category-button", { hasText: "Jackets" }).click();
+    await page.waitForFunction(() => document.querySelector("#grid-title").textContent === "Jackets");
+    await page.locator("#product-grid .product").first().waitFor();
+    const jackets = Number((await page.locator("#grid-count").innerText()).split(" ")[0]);
+    assert.ok(jackets > 0 && jackets < total);
+    const images = await page.locator("#product-grid .product-image").evaluateAll((imgs) =>
+      imgs.slice(0, 4).map((img) => [img.getAttribute("src"), img.complete && img.naturalWidth > 0]),
+    );
+    for (const [src, loaded] of images) {
+      assert.equal(src, "/static/img/categories/jackets.svg");
+      assert.ok(loaded, `${src} did not load`);
+    }
+    const logins = await page.locator("#login-switch option").allInnerTexts();
+    assert.deepEqual(logins, [
+      "Guest",
+      "Alice Moreno <alice@example.com>",
+      "Bob Chen <bob@example.com>",
+      "Carla Diaz <carla@example.com>",
+    ]);
+    await screenshot(page, "shop-page");
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test("quick replies send their payload and show their title, then go away", async () => {
+    const { context, page, problems } = await openShop(browser);
+    await openChat(page);
+    const [question] = await say(page, "hello");
+    assert.equal(await question.locator(".chat-bubble").innerText(), "Hi! Shall I show you this week's deals?");
+    assert.deepEqual(await question.locator(".chat-quick-reply").allInnerTexts(), ["Yes", "No"]);
+    const answer = await replyTo(page, () => question.locator(".chat-quick-reply", { hasText: "No" }).click());
+    assert.equal(await textOf(answer), "You chose no.");
+    assert.equal(await page.locator(".chat-log > .chat-user").last().innerText(), "No");
+    assert.equal(await page.locator(".chat-quick-reply").count(), 0);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test("shows the typing indicator while the assistant thinks", async () => {
+    const { context, page } = await openShop(browser);
+    await openChat(page);
+    await page.locator(".chat-form input").fill("slow");
+    await page.locator(".chat-form button").click();
+    await page.locator(".chat-typing").waitFor({ state: "visible", timeout: 1000 });
+    await settled(page);
+    assert.equal(await page.locator(".chat-typing").isVisible(), false);
+    assert.equal(await botMessages(page).last().innerText(), "Sorry for the wait.");
+    await context.close();
+  });
+
+  test("renders product cards as a carousel; More like this asks for similar items; all of it survives a reload", async () => {
+    const { context, page, problems } = await openShop(browser);
+    await openChat(page);
+    const reply = await say(page, "jackets");
+    assert.equal(await reply[0].locator("strong").innerText(), "2 jackets");
+    const cards = reply[1].locator(".chat-card");
+    assert.equal(await cards.count(), 2);
+    const first = cards.nth(0);
+    assert.equal(await first.locator(".chat-card-title").innerText(), "Trailblazer Waterproof Jacket");
+    assert.equal(await first.locator(".chat-card-price").innerText(), "$89.99");
+    assert.equal(await first.locator(".chat-card-rating").innerText(), "\u2605 4.5 (120)");
+    assert.equal(await first.locator(".chat-card-stock").innerText(), "In stock");
+    assert.equal(await first.locator(".chat-card-reason").innerText(), "popular in Jackets");
+    assert.ok(await first.locator("img").evaluate((img) => img.complete && img.naturalWidth > 0));
+    const second = cards.nth(1);
+    assert.equal(await second.locator(".chat-card-price").innerText(), "$1,299.00");
+    assert.equal(await second.locator(".chat-card-stock").innerText(), "Out of stock");
+    assert.ok(await second.getByRole("button", { name: "Add to cart" }).isDisabled());
+    await screenshot(page, "widget-carousel-known-replies");
+
+    const similar = await replyTo(page, () => first.getByRole("button", { name: "More like this" }).click());
+    assert.equal(
+      await page.locator(".chat-log > .chat-user").last().innerText(),
+      "More like this: Trailblazer Waterproof Jacket",
+    );
+    assert.equal(await similar[0].innerText(), "Similar to product 12:");
+    assert.equal(await similar[1].locator(".chat-card-title").innerText(), "Ridge Softshell Jacket");
+
+    const before = await page.locator(".chat-log").innerText();
+    await page.reload();
+    await page.locator(".chat-log .chat-card").first().waitFor();
+    assert.equal(await page.locator(".chat-panel").isVisible(), true, "the chat stays open");
+    assert.equal(await page.locator(".chat-log").innerText(), before);
+    assert.equal(await page.locator(".chat-log .chat-card").count(), 3);
+    await screenshot(page, "widget-history-after-reload");
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test("renders markdown but never runs HTML from a reply", async () => {
+    const { context, page } = await openShop(browser);
+    await openChat(page);
+    const [reply] = await say(page, "markdown");
+    assert.equal(await reply.locator("strong").innerText(), "bold");
+    assert.equal(await page.locator(".chat-log script").count(), 0);
+    assert.match(await reply.innerText(), /<script>alert\(1\)<\/script>/);
+    assert.equal(await reply.locator("a").count(), 1);
+    assert.equal(await reply.locator("a").getAttribute("href"), "https://example.com");
+    await context.close();
+  });
+
+  test("shows that a human takes over, also after a reload", async () => {
+    const { context, page } = await openShop(browser);
+    await openChat(page);
+    await say(page, "handoff");
+    const banner = page.locator(".chat-handoff");
+    assert.match(await banner.innerText(), /A human will take over \(ticket #42\)/);
+    await screenshot(page, "widget-handoff");
+    await page.reload();
+    await page.locator(".chat-log .chat-bot").first().waitFor();
+    await banner.waitFor({ state: "visible" });
+    assert.match(await banner.innerText(), /ticket #42/);
+    await context.close();
+  });
+
+  test("logging in sends a signed identity with each message and starts a new conversation", async () => {
+    const { context, page } = await openShop(browser);
+    await openChat(page);
+    await say(page, "hello");
+    await logInAs(page, 1);
+    assert.equal(await page.locator(".chat-identity").innerText(), "chatting as Alice Moreno");
+    assert.equal(await page.locator(".chat-log > *").count(), 0, "Alice does not see the guest's chat");
+    const [reply] = await say(page, "who am i");
+    assert.match(await reply.innerText(), /^identity: v1\.1\.\d+\.[0-9a-f]{64}$/);
+
+    await page.reload();
+    await page.locator(".chat-log .chat-bot").first().waitFor();
+    await page.waitForFunction(() => document.body.dataset.customer === "1"); // checked with /api/me
+    assert.equal(await page.locator("#login-switch").inputValue(), "1", "still Alice after a reload");
+
+    await page.locator("#login-switch").selectOption("");
+    assert.equal(await page.locator(".chat-identity").innerText(), "chatting as a guest");
+    const [guest] = await say(page, "who am i");
+    assert.equal(await guest.innerText(), "identity: guest");
+    await context.close();
+  });
+
+  test("a forged token in the browser's storage is dropped, so the shopper is a guest", async () => {
+    const { context, page } = await openShop(browser);
+    await page.evaluate(() => {
+      localStorage.setItem("shopbot.identity", "v1.2.1700000000." + "0".repeat(64));
+      localStorage.setItem("shopbot.customer", JSON.stringify({ id: 2, name: "Bob Chen", email: "bob@example.com" }));
+    });
+    await page.reload();
+    await page.waitForFunction(() => localStorage.getItem("shopbot.identity") === null);
+    assert.equal(await page.locator("#login-switch").inputValue(), "");
+    await openChat(page);
+    const [reply] = await say(page, "who am i");
+    assert.equal(await reply.innerText(), "identity: guest");
+    await context.close();
+  });
+
+  test("an unreachable assistant gets a polite note and the typed message back", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(process.env.SHOP_URL_WITHOUT_RASA);
+    await openChat(page);
+    await page.locator(".chat-form input").fill("where is my order 100234?");
+    await page.locator(".chat-form button").click();
+    await settled(page);
+    assert.match(await page.locator(".chat-system").last().innerText(), /not reachable right now/);
+    assert.equal(await page.locator(".chat-form input").inputValue(), "where is my order 100234?");
+    await context.close();
+  });
+});
