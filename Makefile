@@ -69,13 +69,24 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-pytest: venvs models rasa-model
+pytest: venvs models rasa-model browser-deps
 	$(VENV)/bin/pytest
 
 rasa-test: $(RASA_VENV)/.installed rasa-model
 	cd bot && ../$(RASA) data validate --fail-on-warnings
 
 test: lint pytest rasa-test
+
+# --- browser tests (tests/browser): Debian's Chromium, driven by playwright-core from npm ----------
+# Both steps are skipped when already done: the browser by its file, npm by its lock file.
+CHROMIUM ?= /usr/bin/chromium
+$(CHROMIUM):
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq chromium
+tests/browser/node_modules/.package-lock.json: tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+browser-deps: $(CHROMIUM) tests/browser/node_modules/.package-lock.json
+.PHONY: browser-deps
 
 bench: venvs models
 	$(PY) -m bench
