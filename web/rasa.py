@@ -32,7 +32,8 @@ class RasaClient:
     base_url: str
     #: Token of Rasa's HTTP API (`--auth-token`); only the tracker endpoint needs it.
     token: str = ""
-    timeout: float = 30.0
+    #: Generous: on a busy machine one message may run a search and a recommender.
+    timeout: float = 60.0
 
     def _url(self, path: str) -> str:
         return self.base_url.rstrip("/") + path
