@@ -1,0 +1,182 @@
+"""Conversation-level actions: greeting, leaving a form, policy answers, fallback and human handoff."""
+
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, ConversationPaused, SlotSet, UserUtteranceReverted
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.orm import Session
+
+from actions import services
+from actions.context import conversation_turns, requester, shop_engine, user_text
+from actions.order_forms import FLOW_WORDS, offer_handoff_buttons
+from actions.safety import polite
+from shop.models import Customer
+from shop.support import open_ticket, summarize_conversation
+
+HANDOFF_MESSAGE_TYPE = "handoff"
+
+#: Button titles for intents the two-stage fallback may offer ("Did you mean ...?").
+INTENT_TITLES = {
+    "order_status": "Track an order",
+    "cancel_order": "Cancel an order",
+    "change_address": "Change a delivery address",
+    "return_item": "Return or exchange an item",
+    "refund_status": "Check a refund",
+    "ask_policy": "Shipping, payment or returns policy",
+    "complaint": "Make a complaint",
+    "request_human": "Talk to a person",
+    "search_product": "Find a product",
+    "refine_search": "Narrow down the results",
+    "show_more": "Show more products",
+    "product_question": "Ask about a product",
+    "similar_items": "See similar products",
+    "recommend": "Get suggestions",
+    "add_to_cart": "Add to cart",
+    "help": "What can you do?",
+}
+#: How many likely intents the fallback offers.
+FALLBACK_CHOICES = 2
+
+
+class ActionGreet(Action):
+    def name(self) -> str:
+        return "action_greet"
+
+    @polite
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        who = requester(tracker)
+        name = None
+        if not who.is_guest:
+            with Session(shop_engine()) as session:
+                customer = session.get(Customer, who.customer_id)
+                name = customer.name.split()[0] if customer and customer.name else None
+        dispatcher.utter_message(
+            text=f"Hi{' ' + name if name else ''}! I'm the shop's assistant. I can find products, suggest "
+            "things you'll like, track orders, cancel or change them, and start returns. "
+            "What can I do for you?"
+        )
+        return []
+
+
+class ActionStopForm(Action):
+    """Leave the current form; what was collected stays, so asking again picks up where it was."""
+
+    def name(self) -> str:
+        return "action_stop_form"
+
+    @polite
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        form = (tracker.active_loop or {}).get("name")
+        topic = FLOW_WORDS.get(form, ("that",))[0]
+        dispatcher.utter_message(
+            text=f"Okay, I've stopped {topic}. Nothing was changed. "
+            "If you want to pick it up again, just ask. What else can I do for you?"
+        )
+        return [
+            ActiveLoop(None),
+            SlotSet("requested_slot", None),
+            SlotSet("confirmation", None),
+            SlotSet("order_refusal", None),
+        ]
+
+
+class ActionAnswerPolicy(Action):
+    def name(self) -> str:
+        return "action_answer_policy"
+
+    @polite
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        knowledge_base = services.policy_knowledge_base.get()
+        if knowledge_base is None:
+            dispatcher.utter_message(
+                text="I can't look up our shop policies right now. A person can answer that for you.",
+                buttons=offer_handoff_buttons(),
+            )
+            return []
+        answer = knowledge_base.answer(user_text(tracker))
+        if answer.confident:
+            dispatcher.utter_message(text=answer.text)
+        else:
+            dispatcher.utter_message(
+                text="I'm not sure about that one, and I'd rather not guess. "
+                "Shall I pass your question to a person?",
+                buttons=offer_handoff_buttons(),
+            )
+        return []
+
+
+class ActionHandoff(Action):
+    """Open (or refresh) a support ticket with a summary, tell the channel, and pause the bot."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    @polite
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        who = requester(tracker)
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        if intent == "complaint":
+            complaint = " ".join(user_text(tracker).split())
+            subject = f"Complaint: {complaint[:150]}" if complaint else "Complaint"
+            dispatcher.utter_message(text="I'm really sorry about this. A person should look at it.")
+        else:
+            subject = "Shopper asked for a person"
+        summary = summarize_conversation(conversation_turns(tracker), requester=who)
+        receipt = open_ticket(tracker.sender_id, who, subject, summary, engine=shop_engine())
+        dispatcher.utter_message(text=receipt.message())
+        dispatcher.utter_message(
+            json_message={
+                "type": HANDOFF_MESSAGE_TYPE,
+                "ticket_id": receipt.ticket_id,
+                "reference": receipt.reference,
+            }
+        )
+        return [ActiveLoop(None), SlotSet("requested_slot", None), ConversationPaused()]
+
+
+class ActionDefaultAskAffirmation(Action):
+    """First stage of the two-stage fallback: offer the likeliest intents as buttons."""
+
+    def name(self) -> str:
+        return "action_default_ask_affirmation"
+
+    @polite
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+        choices = [r["name"] for r in ranking if r.get("name") in INTENT_TITLES][:FALLBACK_CHOICES]
+        buttons = [{"title": INTENT_TITLES[name], "payload": f"/{name}"} for name in choices]
+        # Rasa's two-stage fallback reads /out_of_scope as "none of these".
+        buttons.append({"title": "Something else", "payload": "/out_of_scope"})
+        dispatcher.utter_message(text="Sorry, I'm not sure I understood. Did you mean:", buttons=buttons)
+        return []
+
+
+class ActionDefaultAskRephrase(Action):
+    def name(self) -> str:
+        return "action_default_ask_rephrase"
+
+    @polite
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        dispatcher.utter_message(
+            text='Okay. Could you say it in other words? For example "where is my order 100234" '
+            'or "show me rain jackets".'
+        )
+        return []
+
+
+class ActionDefaultFallback(Action):
+    """After repeated misunderstandings: say so, and offer a person."""
+
+    def name(self) -> str:
+        return "action_default_fallback"
+
+    @polite
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        dispatcher.utter_message(
+            text="Sorry, I still don't understand, and I don't want to waste your time. "
+            "Would you like me to pass this conversation to a person?",
+            buttons=offer_handoff_buttons(),
+        )
+        return [UserUtteranceReverted()]

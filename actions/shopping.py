@@ -1,0 +1,433 @@
+"""Shopping actions: search with refinements, product questions, recommendations, similar items, cart.
+
+The products on screen are remembered in `shown_products` (the last cards, in order), so "the
+second one", "it" and the card buttons all resolve against what the shopper actually sees.
+The search state (`search.SearchSession`) lives in the `search_state` slot as plain JSON, so any
+action server can continue any conversation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import services
+from actions.cards import button_payload, load_products, product_cards, shown_ids
+from actions.context import entity_values, latest_text_is_button, requester, shop_engine, user_text
+from actions.interactions import record_interactions
+from actions.references import pick, position
+from actions.safety import polite
+from shop.models import EventKind, Product
+from shop.money import format_money
+
+#: Cards per page of results.
+PAGE_SIZE = 5
+#: Products suggested after an add-to-cart.
+BOUGHT_TOGETHER_SIZE = 3
+#: Largest quantity one chat message may add.
+MAX_QUANTITY = 20
+
+SEARCH_UNAVAILABLE = (
+    "Sorry, product search isn't available right now. Please try again in a few minutes, "
+    "or browse the shop page."
+)
+ASK_WHAT = 'What are you looking for? For example "running shoes under $100" or "a gift for a coffee lover".'
+
+_FOLLOW_UP_INTROS = {
+    "more": "Here are some more:",
+    "cheaper": "Here are cheaper ones:",
+    "pricier": "Here are some higher-end ones:",
+    "similar": "Here are similar ones:",
+    "refine": "Here's what matches now:",
+}
+
+
+def _shown(tracker: Tracker) -> list[int]:
+    return [int(p) for p in tracker.get_slot("shown_products") or []]
+
+
+def referenced_product(tracker: Tracker) -> int | None:
+    """The product the shopper means: a card button, "the second one", or the one in focus."""
+    for value in entity_values(tracker, "product_id"):
+        if str(value).isdigit():
+            return int(value)
+    shown = _shown(tracker)
+    for value in entity_values(tracker, "ordinal"):
+        chosen = pick(shown, position(value))
+        if chosen is not None:
+            return chosen
+    chosen = pick(shown, position(user_text(tracker))) if not latest_text_is_button(tracker) else None
+    if chosen is not None:
+        return chosen
+    focus = tracker.get_slot("focus_product")
+    if focus is not None:
+        return int(focus)
+    return shown[0] if len(shown) == 1 else None
+
+
+def _show_cards(
+    dispatcher: CollectingDispatcher, intro: str, items: Sequence[tuple[int, str | None]]
+) -> list[int]:
+    message = product_cards(shop_engine(), items)
+    ids = shown_ids(message)
+    if ids:
+        dispatcher.utter_message(text=intro)
+        dispatcher.utter_message(json_message=message)
+    return ids
+
+
+def _constraint_words(constraints: Any) -> str:
+    """ "under 120, blue" from the applied search constraints, for the intro line."""
+    words = []
+    low, high = constraints.min_price, constraints.max_price
+    if low is not None and high is not None:
+        words.append(f"{low}-{high}")
+    elif high is not None:
+        words.append(f"under {high}")
+    elif low is not None:
+        words.append(f"over {low}")
+    words += [*constraints.colors, *constraints.sizes, *constraints.brands, *constraints.features]
+    if constraints.in_stock:
+        words.append("in stock")
+    return ", ".join(str(w) for w in words)
+
+
+class ActionSearchProducts(Action):
+    """A new search, or a refinement of the current one ("cheaper", "in blue", "show more")."""
+
+    def name(self) -> str:
+        return "action_search_products"
+
+    def query_text(self, tracker: Tracker) -> str:
+        return user_text(tracker)
+
+    @polite
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        from search import SearchSession
+
+        search = services.product_search.get()
+        if search is None:
+            dispatcher.utter_message(text=SEARCH_UNAVAILABLE)
+            return []
+        session = SearchSession.from_dict(tracker.get_slot("search_state"))
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        text = self.query_text(tracker)
+        if intent in {"refine_search", "show_more"} and not session.active:
+            dispatcher.utter_message(text=ASK_WHAT)
+            return []
+        if not text or (latest_text_is_button(tracker) and intent == "search_product"):
+            dispatcher.utter_message(text=ASK_WHAT)
+            return []
+        who = requester(tracker)
+        result = search.search(text, k=PAGE_SIZE, customer_id=who.customer_id, session=session)
+        state = [SlotSet("search_state", session.to_dict())]
+        if not result.hits:
+            if result.follow_up:
+                dispatcher.utter_message(
+                    text="That's everything I have that matches, sorry. "
+                    "Try changing the price or colour, or search for something else."
+                )
+            else:
+                dispatcher.utter_message(
+                    text=f'I couldn\'t find anything for "{text}". Could you describe it differently?'
+                )
+            return state
+        if result.follow_up:
+            intro = _FOLLOW_UP_INTROS.get(result.follow_up, "Here you go:")
+        else:
+            subject = result.corrected or result.remainder or text
+            intro = f'Here\'s what I found for "{subject}"'
+            filters = _constraint_words(result.constraints)
+            intro += f" ({filters}):" if filters else ":"
+        if result.total > len(result.hits):
+            intro += ' Say "show more" for more, or narrow it down ("cheaper", "in blue").'
+        ids = _show_cards(dispatcher, intro, [(h.product_id, None) for h in result.hits])
+        record_interactions(shop_engine(), who, tracker.sender_id, EventKind.SEARCH, [None], query=text[:500])
+        return [*state, SlotSet("shown_products", ids), SlotSet("focus_product", None)]
+
+
+class ActionShowMore(ActionSearchProducts):
+    def name(self) -> str:
+        return "action_show_more"
+
+    def query_text(self, tracker: Tracker) -> str:
+        return "show more"
+
+
+class ActionProductQuestion(Action):
+    """Answer a question about a product on screen, from its data; "I don't know" beats a guess."""
+
+    def name(self) -> str:
+        return "action_product_question"
+
+    @polite
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        from search import answer_product_question
+
+        product_id = referenced_product(tracker)
+        if product_id is None:
+            if _shown(tracker):
+                dispatcher.utter_message(
+                    text='Which product do you mean? You can say e.g. "is the second one waterproof?"'
+                )
+            else:
+                dispatcher.utter_message(
+                    text="Which product are you asking about? Let's find it first. " + ASK_WHAT
+                )
+            return []
+        product = load_products(shop_engine(), [product_id]).get(product_id)
+        if product is None:
+            dispatcher.utter_message(text="Sorry, that product isn't available any more.")
+            return [SlotSet("focus_product", None)]
+        search = services.product_search.get()
+        answer = answer_product_question(
+            product, user_text(tracker), embedder=getattr(search, "embedder", None)
+        )
+        text = f"{product.title}: {answer.text}"
+        buttons = [
+            {"title": "Add to cart", "payload": button_payload("add_to_cart", product_id=product.id)},
+            {"title": "More like this", "payload": button_payload("similar_items", product_id=product.id)},
+        ]
+        if not answer.confident:
+            buttons.append({"title": "Ask a person", "payload": "/request_human"})
+        dispatcher.utter_message(text=text, buttons=buttons)
+        record_interactions(
+            shop_engine(), requester(tracker), tracker.sender_id, EventKind.VIEW, [product.id]
+        )
+        return [SlotSet("focus_product", float(product.id))]
+
+
+def _price_limits(text: str) -> tuple[Decimal | None, Decimal | None]:
+    search = services.product_search.get()
+    if search is None or not text:
+        return None, None
+    constraints = search.parse(text).constraints
+    return constraints.min_price, constraints.max_price
+
+
+class ActionRecommend(Action):
+    def name(self) -> str:
+        return "action_recommend"
+
+    @polite
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        from recommender import RecommendationFilters
+
+        recommender = services.recommender.get()
+        if recommender is None:
+            dispatcher.utter_message(
+                text="My suggestions aren't available right now, sorry. I can still search for you. "
+                + ASK_WHAT
+            )
+            return []
+        who = requester(tracker)
+        text = "" if latest_text_is_button(tracker) else user_text(tracker)
+        min_price, max_price = _price_limits(text)
+        category = next(iter(entity_values(tracker, "category") + entity_values(tracker, "product")), None)
+        cart_ids = [int(line["product_id"]) for line in tracker.get_slot("cart") or []]
+        focus = tracker.get_slot("focus_product")
+        context_ids = [*cart_ids, *([int(focus)] if focus is not None else []), *_shown(tracker)[:3]]
+        filters = RecommendationFilters(
+            category=category,
+            min_price=min_price,
+            max_price=max_price,
+            exclude_product_ids=frozenset(cart_ids),
+        )
+        items = recommender.recommend(
+            who.customer_id, k=PAGE_SIZE, filters=filters, session_product_ids=context_ids
+        )
+        if not items and category:
+            # "Recommend a kettle" when the category name doesn't match the catalog's: drop it.
+            filters = RecommendationFilters(min_price=min_price, max_price=max_price)
+            items = recommender.recommend(
+                who.customer_id, k=PAGE_SIZE, filters=filters, session_product_ids=context_ids
+            )
+        if not items:
+            dispatcher.utter_message(text="I have no suggestions that fit right now. " + ASK_WHAT)
+            return []
+        intro = "Here are some picks for you:" if not who.is_guest else "Here are some popular picks:"
+        ids = _show_cards(dispatcher, intro, [(r.product_id, r.reason) for r in items])
+        record_interactions(
+            shop_engine(),
+            who,
+            tracker.sender_id,
+            EventKind.RECOMMENDATION_SHOWN,
+            ids,
+            recommendation_id=items[0].recommendation_id,
+        )
+        return [
+            SlotSet("shown_products", ids),
+            SlotSet("focus_product", None),
+            SlotSet("search_state", _browsing_state(ids)),
+        ]
+
+
+def _browsing_state(ids: list[int], similar_to: int | None = None) -> dict[str, Any]:
+    """A search state for cards that didn't come from a search, so "cheaper" still works on them."""
+    from search import SearchSession
+
+    session = SearchSession(similar_to=similar_to)
+    session.record(ids)
+    return session.to_dict()
+
+
+class ActionSimilarItems(Action):
+    def name(self) -> str:
+        return "action_similar_items"
+
+    @polite
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        product_id = referenced_product(tracker)
+        if product_id is None:
+            dispatcher.utter_message(text='Similar to which one? Say e.g. "more like the second one".')
+            return []
+        recommender = services.recommender.get()
+        items: list[tuple[int, str | None]] = []
+        recommendation_id = None
+        if recommender is not None:
+            try:
+                found = recommender.similar_items(product_id, k=PAGE_SIZE)
+            except LookupError:
+                found = []
+            items = [(r.product_id, r.reason) for r in found]
+            recommendation_id = found[0].recommendation_id if found else None
+        if not items:
+            search = services.product_search.get()
+            if search is not None:
+                items = [(h.product_id, None) for h in search.similar(product_id, k=PAGE_SIZE)]
+        if not items:
+            dispatcher.utter_message(text="I couldn't find anything similar to that one, sorry.")
+            return []
+        ids = _show_cards(dispatcher, "Here are similar ones:", items)
+        who = requester(tracker)
+        record_interactions(shop_engine(), who, tracker.sender_id, EventKind.CLICK, [product_id])
+        if recommendation_id:
+            record_interactions(
+                shop_engine(),
+                who,
+                tracker.sender_id,
+                EventKind.RECOMMENDATION_SHOWN,
+                ids,
+                recommendation_id=recommendation_id,
+            )
+        return [
+            SlotSet("shown_products", ids),
+            SlotSet("focus_product", float(product_id)),
+            SlotSet("search_state", _browsing_state(ids, similar_to=product_id)),
+        ]
+
+
+def _quantity(tracker: Tracker) -> int:
+    for value in entity_values(tracker, "quantity"):
+        text = str(value).strip().lower()
+        words = {"one": 1, "a": 1, "an": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+        number = words.get(text) or (int(text) if text.isdigit() else None)
+        if number:
+            return max(1, min(number, MAX_QUANTITY))
+    return 1
+
+
+def _wanted_size(tracker: Tracker, product: Product) -> str | None:
+    sizes = {v.size.lower(): v.size for v in product.variants if v.size}
+    for value in entity_values(tracker, "size"):
+        text = str(value).strip().lower().removeprefix("size").strip()
+        if text in sizes:
+            return sizes[text]
+    return None
+
+
+class ActionAddToCart(Action):
+    """Put a product in the chat cart, then suggest what is often bought with it."""
+
+    def name(self) -> str:
+        return "action_add_to_cart"
+
+    @polite
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
+        product_id = referenced_product(tracker)
+        if product_id is None:
+            dispatcher.utter_message(text='Which one should I add? Say e.g. "add the first one".')
+            return []
+        product = load_products(shop_engine(), [product_id]).get(product_id)
+        if product is None:
+            dispatcher.utter_message(text="Sorry, that product isn't available any more.")
+            return []
+        size = _wanted_size(tracker, product)
+        sized = [v for v in product.variants if v.size]
+        if sized and size is None:
+            dispatcher.utter_message(
+                text=f"Which size of {product.title} would you like?",
+                buttons=[
+                    {
+                        "title": v.size + ("" if v.stock > 0 else " (sold out)"),
+                        "payload": button_payload("add_to_cart", product_id=product.id, size=v.size),
+                    }
+                    for v in sized
+                ],
+            )
+            return [SlotSet("focus_product", float(product.id))]
+        stock = sum(v.stock for v in product.variants if size is None or v.size == size)
+        quantity = _quantity(tracker)
+        if stock < quantity:
+            what = f"{product.title}" + (f" in size {size}" if size else "")
+            text = f"Sorry, {what} is sold out." if stock == 0 else f"Sorry, only {stock} of {what} left."
+            dispatcher.utter_message(
+                text=text,
+                buttons=[
+                    {
+                        "title": "Show similar",
+                        "payload": button_payload("similar_items", product_id=product.id),
+                    }
+                ],
+            )
+            return [SlotSet("focus_product", float(product.id))]
+        cart = [dict(line) for line in tracker.get_slot("cart") or []]
+        for line in cart:
+            if line["product_id"] == product.id and line.get("size") == size:
+                line["quantity"] += quantity
+                break
+        else:
+            cart.append({"product_id": product.id, "quantity": quantity, "size": size})
+        who = requester(tracker)
+        record_interactions(shop_engine(), who, tracker.sender_id, EventKind.ADD_TO_CART, [product.id])
+        units = sum(line["quantity"] for line in cart)
+        total = sum(
+            (p.price * line["quantity"])
+            for line in cart
+            for p in [load_products(shop_engine(), [line["product_id"]]).get(line["product_id"])]
+            if p is not None
+        )
+        label = f"{quantity} × {product.title}" + (f" (size {size})" if size else "")
+        dispatcher.utter_message(
+            text=f"Added {label} to your cart. Your cart: {units} item{'s' if units != 1 else ''}, "
+            f"{format_money(total, product.currency)}."
+        )
+        events = [SlotSet("cart", cart), SlotSet("focus_product", float(product.id))]
+        recommender = services.recommender.get()
+        if recommender is not None:
+            try:
+                together = recommender.bought_together(
+                    [line["product_id"] for line in cart], k=BOUGHT_TOGETHER_SIZE
+                )
+            except LookupError:
+                together = []
+            if together:
+                ids = _show_cards(
+                    dispatcher, "Often bought together with it:", [(r.product_id, r.reason) for r in together]
+                )
+                record_interactions(
+                    shop_engine(),
+                    who,
+                    tracker.sender_id,
+                    EventKind.RECOMMENDATION_SHOWN,
+                    ids,
+                    recommendation_id=together[0].recommendation_id,
+                )
+                events += [SlotSet("shown_products", ids), SlotSet("search_state", _browsing_state(ids))]
+        return events

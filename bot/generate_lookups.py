@@ -1,0 +1,165 @@
+"""Write the NLU lookup tables and synonyms that come from the catalog: `bot/data/lookups/catalog.yml`.
+
+    DATABASE_URL=sqlite:///var/shop.db .venv/bin/python bot/generate_lookups.py
+
+Brands, colours, sizes and product types ("rain jacket", "espresso machine") are read from the
+shop database, so the assistant's vocabulary follows the catalog after an import. Product types
+are the trailing one-to-three-word phrases that many product titles end with ("... Trail Running
+Shoes, Black" -> "trail running shoes"), plus the catalog's leaf category names. Synonyms map
+plural and spelling variants to one value ("laptops" -> "laptop", "gray" -> "grey").
+
+Run it after a catalog change and retrain (`rasa train` notices the changed data). The output is
+committed, so training does not need a database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shop.db import get_engine
+from shop.models import Product, Variant
+
+OUTPUT = Path(__file__).resolve().parent / "data" / "lookups" / "catalog.yml"
+
+#: A trailing phrase counts as a product type when at least this many titles end with it.
+MIN_TITLES_PER_TYPE = 15
+#: Spelling variants shoppers type for colours (British/American, common misspellings).
+COLOR_VARIANTS = {"grey": ["gray"], "gray": ["grey"], "charcoal": ["charcoal grey", "dark grey"]}
+#: Words that end titles but are no product type.
+_STOP = {"and", "with", "for", "the", "of", "in", "set", "pro", "plus", "max", "lite", "mini", "kit"}
+_WORD = re.compile(r"[a-z][a-z'-]*")
+
+
+def singular(word: str) -> str:
+    """A crude English singular, good enough for catalog nouns ("knives" -> "knife")."""
+    if word == "mice":
+        return "mouse"
+    for plural, single in (("ives", "ife"), ("ies", "y"), ("sses", "ss"), ("shes", "sh"), ("ches", "ch")):
+        if word.endswith(plural):
+            return word[: -len(plural)] + single
+    if word.endswith("s") and not word.endswith(("ss", "us", "jeans", "shorts", "trousers")):
+        return word[:-1]
+    return word
+
+
+#: Plurals that no suffix rule gets right, and nouns without a plural.
+_IRREGULAR_PLURALS = {"mouse": "mice", "coffee": "coffee", "cookware": "cookware", "jeans": "jeans"}
+
+
+def plural(word: str) -> str:
+    if word in _IRREGULAR_PLURALS:
+        return _IRREGULAR_PLURALS[word]
+    if word.endswith(("s", "sh", "ch", "x")):
+        return word + "es"
+    if word.endswith("y") and word[-2:-1] not in "aeiou":
+        return word[:-1] + "ies"
+    if word.endswith("fe"):
+        return word[:-2] + "ves"
+    return word + "s"
+
+
+def title_types(titles: Iterable[str], brands: set[str]) -> Counter[str]:
+    """Count the trailing 1-3 word phrases of titles (before ", colour" / " - colour")."""
+    counts: Counter[str] = Counter()
+    for title in titles:
+        head = re.split(r",| - ", title)[0].lower()
+        # Only the alphabetic tail: "X4 Thin and Light 13" Ultrabook" -> ["ultrabook"].
+        tail: list[str] = []
+        for word in reversed(head.split()):
+            if not _WORD.fullmatch(word):
+                break
+            tail.insert(0, word)
+        for n in (1, 2, 3):
+            if len(tail) >= n:
+                phrase = " ".join(tail[-n:])
+                first = tail[-n]
+                if first in _STOP or phrase in brands or any(w in brands for w in tail[-n:]):
+                    continue
+                counts[phrase] += 1
+    return counts
+
+
+def collect(session: Session) -> dict[str, list[str]]:
+    rows = session.execute(select(Product.title, Product.brand, Product.category_path, Product.color)).all()
+    brands = sorted({r.brand for r in rows if r.brand})
+    brand_words = {b.lower() for b in brands}
+    colors = {r.color.lower() for r in rows if r.color}
+    colors |= {c.lower() for c in session.scalars(select(Variant.color).distinct()) if c}
+    # One-letter sizes ("S", "M") would match every "it's" and "I'm" as a feature.
+    sizes = sorted({s for s in session.scalars(select(Variant.size).distinct()) if s and len(s) > 1})
+
+    types: set[str] = set()
+    for phrase, count in title_types((r.title for r in rows), brand_words).items():
+        if count >= MIN_TITLES_PER_TYPE:
+            types.add(phrase)
+    for path in {r.category_path for r in rows}:
+        leaf = path.split(">")[-1].strip().lower()
+        for part in re.split(r"\s*&\s*|\s+and\s+", leaf):
+            if part:
+                types.add(part)
+    # Keep one form per type (singular) in the table; the other form becomes a synonym.
+    canonical = {" ".join([*t.split()[:-1], singular(t.split()[-1])]) for t in types}
+    return {
+        "brand": brands,
+        "color": sorted(colors),
+        "size": sizes,
+        "product": sorted(canonical),
+    }
+
+
+def render(vocabulary: dict[str, list[str]]) -> str:
+    lines = [
+        "# Generated by bot/generate_lookups.py from the shop catalog. Do not edit by hand.",
+        'version: "3.1"',
+        "nlu:",
+    ]
+
+    def quote(text: str) -> str:
+        return text if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 '&.-]*", text) else '"' + text + '"'
+
+    for name in ("brand", "color", "size", "product"):
+        values = vocabulary[name]
+        if name == "product":
+            values = sorted({*values, *(" ".join([*v.split()[:-1], plural(v.split()[-1])]) for v in values)})
+        if name == "color":
+            values = sorted({*values, *(alt for v in values for alt in COLOR_VARIANTS.get(v, []))})
+        lines += [f"  - lookup: {name}", "    examples: |"]
+        lines += [f"      - {v}" for v in values]
+    # Synonyms: plural product types -> singular; colour spellings -> the catalog's spelling.
+    synonyms: dict[str, set[str]] = {}
+    for value in vocabulary["product"]:
+        words = value.split()
+        plural_form = " ".join([*words[:-1], plural(words[-1])])
+        if plural_form != value:
+            synonyms.setdefault(value, set()).add(plural_form)
+    for color in vocabulary["color"]:
+        for alt in COLOR_VARIANTS.get(color, []):
+            if alt not in vocabulary["color"]:
+                synonyms.setdefault(color, set()).add(alt)
+    for value in sorted(synonyms):
+        lines += [f"  - synonym: {quote(value)}", "    examples: |"]
+        lines += [f"      - {alt}" for alt in sorted(synonyms[value])]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output", type=Path, default=OUTPUT)
+    args = parser.parse_args(argv)
+    with Session(get_engine()) as session:
+        vocabulary = collect(session)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(render(vocabulary))
+    counts = ", ".join(f"{len(v)} {k}" for k, v in vocabulary.items())
+    print(f"wrote {args.output} ({counts})")
+
+
+if __name__ == "__main__":
+    main()

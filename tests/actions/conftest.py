@@ -1,0 +1,60 @@
+"""Run the real Rasa actions against a real, seeded shop database.
+
+The TINY demo shop is seeded once per session into a template SQLite file; each test gets its
+own copy (a file copy is much faster than seeding), so writes in one test never leak into
+another. The actions are pointed at that copy with `actions.context.use_engine`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from action_harness import IDENTITY_SECRET
+from sqlalchemy import Engine
+
+from actions.context import use_engine
+from shop.config import REPO_ROOT, get_settings
+from shop.db import make_engine, upgrade
+from shop.demo import TINY, seed_demo_shop
+
+
+@pytest.fixture(scope="session")
+def domain() -> dict[str, Any]:
+    return yaml.safe_load((REPO_ROOT / "bot" / "domain.yml").read_text())
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo-shop") / "template.db"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    engine = make_engine(url)
+    seed_demo_shop(engine, size=TINY)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def shop(demo_template: Path, tmp_path: Path) -> Iterator[Engine]:
+    """A private copy of the seeded TINY shop, used by the actions for this test."""
+    copy = tmp_path / "shop.db"
+    with sqlite3.connect(demo_template) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    engine = make_engine(f"sqlite:///{copy}")
+    use_engine(engine)
+    yield engine
+    use_engine(None)
+    engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def identity_secret(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("SHOPBOT_IDENTITY_SECRET", IDENTITY_SECRET)
+    get_settings.cache_clear()
+    yield IDENTITY_SECRET
+    get_settings.cache_clear()
