@@ -246,7 +246,8 @@
     if (message.buttons && message.buttons.length) item.appendChild(this.renderQuickReplies(message.buttons));
     if (message.handoff) {
       this.showHandoff(message.handoff.ticket_id);
-      item.appendChild(el("div", "chat-bubble chat-handoff-note", this.handoffText(message.handoff.ticket_id)));
+      var ticket = message.handoff.ticket_id ? " (ticket #" + message.handoff.ticket_id + ")" : "";
+      item.appendChild(el("div", "chat-bubble chat-handoff-note", "Handed over to our team" + ticket + "."));
     }
     if (item.childNodes.length) this.log.appendChild(item);
   };
