@@ -84,6 +84,8 @@ $(CHROMIUM):
 	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq chromium
 tests/browser/node_modules/.package-lock.json: tests/browser/package.json tests/browser/package-lock.json
+	command -v npm >/dev/null || { $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq nodejs npm; }
 	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
 browser-deps: $(CHROMIUM) tests/browser/node_modules/.package-lock.json
 .PHONY: browser-deps

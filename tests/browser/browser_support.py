@@ -16,7 +16,7 @@ def run_scenarios(script: str, env: dict[str, str], timeout: float = 420) -> Non
     """Run one file of browser scenarios; fail with node's report if any scenario fails."""
     ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
-        ["node", "--test", "--test-reporter=spec", "--test-concurrency=1", script],
+        ["node", "--test", "--test-reporter=spec", script],
         cwd=BROWSER_DIR,
         env={**os.environ, "ARTIFACTS_DIR": str(ARTIFACTS_DIR), "CHROMIUM": CHROMIUM, **env},
         capture_output=True,
