@@ -82,6 +82,8 @@ class ProdSettings:
     model_dir: Path = VAR_DIR / "prod" / "models"
     log_dir: Path = VAR_DIR / "prod" / "log"
     extra_env: Mapping[str, str] = field(default_factory=dict)
+    #: Rasa's endpoints file, relative to bot/ (the lock-race benchmark swaps in a variant).
+    endpoints_file: str = PROD_ENDPOINTS
 
     def __post_init__(self) -> None:
         problems = []
@@ -184,7 +186,7 @@ class ProdStack:
                 action_port=s.action_ports[i],
                 web_port=web_port,
                 log_dir=s.log_dir,
-                endpoints_file=PROD_ENDPOINTS,
+                endpoints_file=s.endpoints_file,
             )
             self.servers[f"actions-{i + 1}"] = Stack(
                 replace(base, components=("actions",), extra_env={**s.extra_env, **action_env(s)})
@@ -293,13 +295,20 @@ def prepare(settings: ProdSettings, *, demo_size: str = "default", seed_demo: bo
     """Idempotently: create the databases, migrate, seed the demo shop if empty, build models."""
     ensure_database(settings.database_url)
     ensure_database(settings.tracker_database_url)
-    env = {**os.environ, "DATABASE_URL": settings.database_url, "SHOPBOT_MODEL_DIR": str(settings.model_dir)}
+    prepare_shop(settings.database_url, settings.model_dir, demo_size=demo_size, seed_demo=seed_demo)
+
+
+def prepare_shop(
+    database_url: str, model_dir: Path, *, demo_size: str = "default", seed_demo: bool = True
+) -> None:
+    """Migrate the shop database, seed the demo shop if it is empty, build the models for it."""
+    env = {**os.environ, "DATABASE_URL": database_url, "SHOPBOT_MODEL_DIR": str(model_dir)}
 
     def shopbot(*args: str) -> None:
         subprocess.run([str(SHOPBOT), *args], env=env, check=True)
 
     shopbot("db", "upgrade")
-    if seed_demo and _shop_is_empty(settings.database_url):
+    if seed_demo and _shop_is_empty(database_url):
         shopbot("demo", "seed", "--size", demo_size)
     shopbot("recommender", "train", "--if-changed")
     shopbot("search", "build")
