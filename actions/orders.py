@@ -9,6 +9,7 @@ so "and cancel it" right after a status check needs no second lookup).
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -38,7 +39,7 @@ def flow_reset(*extra: str) -> list[dict[str, Any]]:
     return [SlotSet(name, 0.0 if name == "lookup_failures" else None) for name in names]
 
 
-class OrderSubmitAction(Action):
+class OrderSubmitAction(Action, ABC):
     """Shared shape: if the form ended on a refusal, it was explained already; just tidy up."""
 
     form = ""
@@ -53,8 +54,9 @@ class OrderSubmitAction(Action):
                 dispatcher.utter_message(text=refused.explanation)
         return flow_reset(*self.clears)
 
-    def perform(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
-        raise NotImplementedError
+    # Abstract, so that rasa-sdk (which registers every concrete Action subclass) skips this base.
+    @abstractmethod
+    def perform(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None: ...
 
 
 class ActionOrderStatus(OrderSubmitAction):
