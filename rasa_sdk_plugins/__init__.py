@@ -1,5 +1,9 @@
 """Plugins of the action server (rasa-sdk's extension point: it imports `rasa_sdk_plugins`).
 
+PII in logs: emails, phone numbers and street addresses are masked on every log handler of the
+action server (`shop.privacy`), including in tracebacks, where a failed SQL statement would
+otherwise show a shopper's new shipping address among its parameters.
+
 Access control: when `SHOPBOT_ACTION_TOKEN` is set (the production profile refuses to start
 without it), `/webhook` and `/actions` answer 401 unless the request carries that secret in
 the `X-Shopbot-Action-Token` header, which Rasa sends from bot/endpoints.prod.yml. Only
@@ -35,6 +39,11 @@ class ActionServerAccess:
     @hookimpl
     def attach_sanic_app_extensions(self, app: Sanic) -> None:
         from shop.config import get_settings
+        from shop.privacy import install_pii_masking
+
+        for name in ("", "sanic.root", "sanic.error", "sanic.access"):
+            if logging.getLogger(name).handlers:
+                install_pii_masking(logging.getLogger(name))
 
         expected = get_settings().action_token
         if not expected:
