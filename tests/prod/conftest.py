@@ -2,7 +2,7 @@
 
 One `ProdStack` per test session (each Rasa server takes about a minute to load its model):
 a TINY demo shop in a fresh PostgreSQL database, a fresh tracker database, lock keys under a
-prefix of their own in the local Redis, recommender and search models built for that shop.
+prefix of their own in the local Redis.
 
 The action servers reach the shop database through `TcpProxy`, a TCP relay in this process, so
 a test can make the database unreachable (`cut`) and reachable again (`restore`) without
@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-import subprocess
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -33,7 +32,6 @@ from shop.demo import TINY, seed_demo_shop
 from shopbot.prod import ProdSettings, ProdStack
 from shopbot.serve import BOT_DIR, free_port
 
-SHOPBOT = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), ".venv", "bin", "shopbot")
 REDIS_URL = os.environ.get("SHOPBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 #: Order lookups a sender may make per window in the prod stack under test (kept small).
 ORDER_LOOKUP_LIMIT = 5
@@ -174,10 +172,9 @@ def prod(postgres_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         engine = make_engine(shop_url)
         seed_demo_shop(engine, size=TINY)
         engine.dispose()
+        # No search index or recommender is built: these tests exercise customer service, which
+        # needs only the database (the shopping actions answer "not available" without them).
         model_dir = workdir / "models"
-        build_env = {**os.environ, "DATABASE_URL": shop_url, "SHOPBOT_MODEL_DIR": str(model_dir)}
-        for command in (["recommender", "train"], ["search", "build"]):
-            subprocess.run(["nice", SHOPBOT, *command], env=build_env, check=True, capture_output=True)
 
         target = make_url(shop_url)
         proxy = TcpProxy(target.host or "127.0.0.1", target.port or 5432)
