@@ -10,6 +10,8 @@ assumptions behind the numbers.
 
 from __future__ import annotations
 
+import enum
+import json
 import random
 import time
 from dataclasses import dataclass, field
@@ -17,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Engine, MetaData, func, select, text
+from sqlalchemy import Connection, Engine, MetaData, Table, func, select, text
 
 from shop.config import get_settings
 from shop.demo_catalog import build_catalog
@@ -172,6 +174,34 @@ def _holds_a_shop(connection: Connection) -> bool:
     )
 
 
+def _copy_value(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return value
+
+
+def _bulk_insert(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert `rows` fast: PostgreSQL's COPY where the driver is psycopg, else executemany chunks."""
+    if not rows:
+        return
+    driver = connection.connection.driver_connection
+    if (
+        connection.dialect.name == "postgresql"
+        and hasattr(driver, "cursor")
+        and connection.dialect.driver == "psycopg"
+    ):
+        columns = list(rows[0])
+        names = ", ".join(f'"{c}"' for c in columns)
+        with driver.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row([_copy_value(row[c]) for c in columns])
+        return
+    for offset in range(0, len(rows), _CHUNK):
+        connection.execute(table.insert(), rows[offset : offset + _CHUNK])
+
+
 def _fix_sequences(connection: Connection) -> None:
     """After inserts with explicit ids, move PostgreSQL's id sequences past the largest id."""
     if connection.dialect.name != "postgresql":
@@ -210,9 +240,7 @@ def seed_demo_shop(
                 "the database already holds a shop; seed with reset=True (--reset) to replace it"
             )
         for name in TABLES:
-            batch = rows[name]
-            for offset in range(0, len(batch), _CHUNK):
-                connection.execute(tables[name].insert(), batch[offset : offset + _CHUNK])
+            _bulk_insert(connection, tables[name], rows[name])
         _fix_sequences(connection)
     return DemoSummary(
         seed=seed,

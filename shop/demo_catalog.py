@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import string
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -66,13 +67,29 @@ def _article(words: str) -> str:
     return "an" if words[:1].lower() in "aeiou" else "a"
 
 
+def _words(text: str) -> set[str]:
+    return set(re.split(r"[\s-]+", text.lower()))
+
+
+def _fitting_adjectives(spec: CategorySpec, noun: str, waterproof: bool) -> list[str]:
+    """Adjectives that neither repeat the noun ("Rugged Rugged Case") nor promise a missing feature."""
+    fitting = [
+        a for a in spec.adjectives if not (_words(a) & _words(noun)) and (waterproof or "water" not in a)
+    ]
+    return fitting or [a for a in spec.adjectives if waterproof or "water" not in a]
+
+
 def _describable_noun(noun: str) -> str:
     """ "Hiking Boots" -> "pair of hiking boots", so "a waterproof pair of ..." reads well."""
     last = noun.split(" ")[-1]
     container = _PLURAL_CONTAINERS.get(last)
     if container is None and last.endswith("s") and not last.endswith("ss"):
         container = "set of"
-    return f"{container} {noun.lower()}" if container else noun.lower()
+    # Lower-case ordinary words but keep "5G", "USB-C", "LED", "2-in-1" as written.
+    lowered = " ".join(
+        w if w.isupper() or any(c.isdigit() for c in w) else w.lower() for w in noun.split(" ")
+    )
+    return f"{container} {lowered}" if container else lowered
 
 
 def _model_name(rnd: random.Random, base: str) -> str:
@@ -183,9 +200,8 @@ def build_catalog(
             brand = rnd.choice(vocabulary.brands[spec.pool][PRICE_LEVELS[level]])
             spec_values = {key: rnd.choice(options) for key, options in spec.specs.items()}
             waterproof = spec.waterproof is not None and rnd.random() < spec.waterproof
-            adjectives = [a for a in spec.adjectives if waterproof or "water" not in a]
             noun = rnd.choice(spec.nouns)
-            adjective = rnd.choice(adjectives)
+            adjective = rnd.choice(_fitting_adjectives(spec, noun, waterproof))
             features = rnd.sample(spec.features, k=min(3, len(spec.features)))
             color = rnd.choice(spec.colors) if spec.colors else None
             material = rnd.choice(spec.materials) if spec.materials else None
@@ -196,6 +212,9 @@ def build_catalog(
                 "noun": noun,
                 "noun_lower": _describable_noun(noun),
                 "adj": adjective,
+                "a_adj": f"{_article(adjective)} {adjective}",
+                "A_adj": f"{_article(adjective).capitalize()} {adjective}",
+                "color_lower": (color or "").lower(),
                 "use": rnd.choice(spec.uses),
                 "color": color or "",
                 "material": material or "",

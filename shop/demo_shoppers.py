@@ -15,6 +15,7 @@ delivered, sometimes cancelled or returned (inside or outside the return window)
 
 from __future__ import annotations
 
+import bisect
 import math
 import random
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ COLD_SHARE = 0.10
 #: Share of orders placed by guests (no account).
 GUEST_SHARE = 0.03
 CHAT_SHARE = 0.2
+GUEST_PROFILES = 24
 
 
 @dataclass
@@ -62,7 +64,8 @@ class Shopper:
     body_size: float
     cold: bool = False
     _scores: np.ndarray | None = field(default=None, repr=False)
-    _category_cdf: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+    _category_cdf: dict[int, list[float]] = field(default_factory=dict, repr=False)
+    _weight_cdf: list[float] | None = field(default=None, repr=False)
 
 
 class TasteModel:
@@ -90,19 +93,19 @@ class TasteModel:
         return shopper._scores
 
     def category(self, shopper: Shopper, rnd: random.Random) -> int:
-        cdf = np.cumsum(shopper.category_weight)
-        return int(min(np.searchsorted(cdf, rnd.random() * cdf[-1]), len(cdf) - 1))
+        if shopper._weight_cdf is None:
+            shopper._weight_cdf = np.cumsum(shopper.category_weight).tolist()
+        return _draw(shopper._weight_cdf, rnd)
 
     def product(self, shopper: Shopper, category: int, rnd: random.Random) -> int:
         """A product of `category` drawn with probability softmax(score)."""
-        cdf = shopper._category_cdf.get(category)
         start, end = self.catalog.category_range[category]
+        cdf = shopper._category_cdf.get(category)
         if cdf is None:
             scores = self.scores(shopper)[start:end]
-            weights = np.exp(scores - scores.max())
-            cdf = np.cumsum(weights)
+            cdf = np.cumsum(np.exp(scores - scores.max())).tolist()
             shopper._category_cdf[category] = cdf
-        return start + int(min(np.searchsorted(cdf, rnd.random() * cdf[-1]), end - start - 1))
+        return start + _draw(cdf, rnd)
 
     def complement(self, shopper: Shopper, anchor: int, category: int, rnd: random.Random) -> int:
         """An accessory for product `anchor`: same brand and level help, and it must fit."""
@@ -116,9 +119,12 @@ class TasteModel:
             fits = [catalog.products[i]["attributes"].get("fits_screen_size_in") for i in range(start, end)]
             if any(f is not None for f in fits):
                 scores += np.asarray([3.0 if f == screen else (-3.0 if f is not None else 0.0) for f in fits])
-        weights = np.exp(scores - scores.max())
-        cdf = np.cumsum(weights)
-        return start + int(min(np.searchsorted(cdf, rnd.random() * cdf[-1]), end - start - 1))
+        return start + _draw(np.cumsum(np.exp(scores - scores.max())).tolist(), rnd)
+
+
+def _draw(cdf: list[float], rnd: random.Random) -> int:
+    """Index drawn with probability proportional to the steps of the cumulative weights `cdf`."""
+    return min(bisect.bisect_right(cdf, rnd.random() * cdf[-1]), len(cdf) - 1)
 
 
 def _categorical(rng: np.random.Generator, weights: list[float]) -> int:
@@ -219,6 +225,7 @@ class Simulation:
     rnd: random.Random
     rng: np.random.Generator
     sessions: dict[int, int] = field(default_factory=dict)
+    guest_profiles: list[Shopper] = field(default_factory=list)
 
     # ---- events -------------------------------------------------------------------------
     def _session(self, customer_id: int) -> tuple[str, EventSource]:
@@ -309,6 +316,16 @@ class Simulation:
                 at=purchased_at or at,
             )
 
+    def _guest_profile(self) -> Shopper:
+        """Guests have tastes too; a small pool of anonymous profiles stands in for them."""
+        if not self.guest_profiles:
+            nobody = Address("", "", "", "")
+            self.guest_profiles = [
+                make_shopper(0, "", nobody, self.vocabulary, self.rnd, self.rng)
+                for _ in range(GUEST_PROFILES)
+            ]
+        return self.rnd.choice(self.guest_profiles)
+
     # ---- orders ------------------------------------------------------------------------
     def basket(self, shopper: Shopper) -> list[int]:
         """Product indexes of one order: an anchor, its usual companions, sometimes a stray item."""
@@ -350,8 +367,7 @@ class Simulation:
                 purchased_at=placed_at,
             )
         else:
-            fake = make_shopper(0, "", Address("", "", "", ""), self.vocabulary, rnd, self.rng)
-            items = self.basket(fake)
+            items = self.basket(self._guest_profile())
         lines = []
         for item in items:
             price = catalog.products[item]["price"]

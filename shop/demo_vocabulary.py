@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -49,15 +49,15 @@ class CategorySpec:
     final_sale: float
     complements: dict[str, float] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def leaf(self) -> str:
         return self.path.split(">")[-1].strip()
 
-    @property
+    @cached_property
     def department(self) -> str:
         return self.path.split(">")[0].strip()
 
-    @property
+    @cached_property
     def slug(self) -> str:
         return slugify(self.leaf)
 
