@@ -19,7 +19,8 @@ stored as "exchange: ...", no money refunded (refund amount 0, no Refund row); t
 replacement ships when the item arrives.
 
 `create_return` writes the Return, its ReturnLines, the pending Refund and an order history
-entry in one transaction with the order row locked. The order's status is left as
+entry in one transaction with the order row locked. The same request repeated within
+`DUPLICATE_WINDOW` (a channel retry) answers with the first RMA and writes nothing. The order's status is left as
 delivered: it becomes "returned" only when the warehouse has received everything, which
 is not the assistant's business.
 """
@@ -64,6 +65,8 @@ from shop.refusals import Refusal, Refused
 from shop.writes import write_transaction
 
 EXCHANGE_PREFIX = "exchange: "
+#: A second identical request within this time is a retry, answered with the first RMA.
+DUPLICATE_WINDOW = timedelta(minutes=2)
 _RMA_PATTERN = re.compile(r"^\s*RMA[\s-]*(\d{1,10})[\s-]+(\d{1,4})\s*$", re.I)
 _RETURN_NOT_FOUND_TEXT = (
     "I couldn't find a return with that number and email address. Please check both and try again."
@@ -144,6 +147,8 @@ class ReturnReceipt:
 
     return_: ReturnView
     next_steps: tuple[str, ...]
+    #: False when this was a repeat of a return made moments ago (a retried request).
+    created: bool = True
 
     @property
     def rma_number(self) -> str:
@@ -211,11 +216,18 @@ def create_return(
     now = now or utcnow()
     settings = get_settings()
 
+    stored_reason = (EXCHANGE_PREFIX + reason_text if exchange else reason_text)[:300]
+
     def work(session: Session) -> ReturnReceipt:
         order = load_visible_order(session, requester, number, email, for_update=True)
+        duplicate = _recent_duplicate(order, chosen, stored_reason, now)
+        if duplicate is not None:
+            view = _return_view(duplicate, order)
+            steps = _next_steps(view, settings.refund_processing_days)
+            return ReturnReceipt(return_=view, next_steps=steps, created=False)
         options = _options(order, now)
         quantities = _validate_choice(options, chosen)
-        return_ = _write_return(session, order, options, quantities, reason_text, exchange, now)
+        return_ = _write_return(session, order, options, quantities, stored_reason, exchange, now)
         view = _return_view(return_, order)
         return ReturnReceipt(return_=view, next_steps=_next_steps(view, settings.refund_processing_days))
 
@@ -294,6 +306,25 @@ def describe_return(view: ReturnView) -> str:
 
 
 # --- internals ----------------------------------------------------------------------------
+
+
+def _recent_duplicate(
+    order: Order, chosen: Mapping[int, int | None], stored_reason: str, now: datetime
+) -> Return | None:
+    """A return of the same items for the same reason made within `DUPLICATE_WINDOW`.
+
+    Channels re-send a message when the bot is slow (Slack after 3 s), which runs the action
+    again; the repeat must answer with the first RMA rather than open a second return.
+    """
+    for return_ in order.returns:
+        if return_.reason != stored_reason or return_.status == ReturnStatus.REJECTED:
+            continue
+        if not now - DUPLICATE_WINDOW <= return_.created_at <= now + DUPLICATE_WINDOW:
+            continue
+        quantities = {line.order_line_id: line.quantity for line in return_.lines}
+        if set(quantities) == set(chosen) and all(q is None or quantities[i] == q for i, q in chosen.items()):
+            return return_
+    return None
 
 
 def _delivered_at(order: Order) -> datetime | None:
@@ -389,11 +420,10 @@ def _write_return(
     sequence = 1 + (
         session.scalar(select(func.count()).select_from(Return).where(Return.order_id == order.id)) or 0
     )
-    stored_reason = (EXCHANGE_PREFIX + reason if exchange else reason)[:300]
     return_ = Return(
         rma_number=f"RMA-{order.id}-{sequence}",
         order_id=order.id,
-        reason=stored_reason,
+        reason=reason,
         status=ReturnStatus.REQUESTED,
         refund_amount=amount,
         created_at=now,

@@ -60,9 +60,12 @@ def test_concurrent_returns_never_return_more_units_than_were_bought(shop_engine
     options = return_options(alice, 100236, engine=shop_engine, now=NOW)
     line = options.eligible_lines[0]
     units = line.returnable_quantity
+    reasons = iter(f"reason {i}" for i in range(units + 2))  # distinct requests, not retries
     results = run_at_once(
         units + 2,
-        lambda: create_return(alice, 100236, {line.item.line_id: 1}, "x", engine=shop_engine, now=NOW),
+        lambda: create_return(
+            alice, 100236, {line.item.line_id: 1}, next(reasons), engine=shop_engine, now=NOW
+        ),
     )
     receipts = [r for r in results if not isinstance(r, Exception)]
     refusals = [r for r in results if isinstance(r, Refused)]

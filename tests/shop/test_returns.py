@@ -261,6 +261,25 @@ def test_a_guest_with_a_wrong_email_cannot_return_and_nothing_is_written(shop_en
     assert snapshot(shop_engine, *WRITE_TABLES) == before
 
 
+def test_a_retried_return_request_gets_the_same_rma_and_writes_nothing_more(shop_engine):
+    _, regular, _ = lines_of(shop_engine, 100236)
+    line_id = regular[0].item.line_id
+    first = create_return(alice, 100236, {line_id: 1}, "too small", engine=shop_engine, now=NOW)
+    before = snapshot(shop_engine, *WRITE_TABLES)
+    retry = create_return(
+        alice, 100236, {line_id: 1}, " too  small ", engine=shop_engine, now=NOW + timedelta(seconds=5)
+    )
+    assert not retry.created and first.created
+    assert retry.rma_number == first.rma_number and retry.refund_amount == first.refund_amount
+    assert snapshot(shop_engine, *WRITE_TABLES) == before
+    # Much later the same request is a new one (and here nothing is left to return).
+    later = NOW + timedelta(minutes=10)
+    refused = refusal_of(
+        lambda: create_return(alice, 100236, {line_id: 1}, "too small", engine=shop_engine, now=later)
+    )
+    assert refused.reason == Refusal.NOTHING_LEFT_TO_RETURN
+
+
 def test_an_exchange_is_a_return_without_a_money_refund(shop_engine):
     _, regular, _ = lines_of(shop_engine, 100236)
     before = row_counts(shop_engine)
