@@ -53,15 +53,21 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="session")
 def _postgres_template(postgres_server: str) -> Iterator[str]:
-    from conftest import create_postgres_database, drop_postgres_database
-
-    url = create_postgres_database(postgres_server)
-    upgrade(url)
-    engine = make_engine(url)
-    seed(engine)
-    engine.dispose()
-    yield url
-    drop_postgres_database(postgres_server, url)
+    name = f"shopbot_cs_template_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = postgres_server.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        upgrade(url)
+        engine = make_engine(url)
+        seed(engine)
+        engine.dispose()  # a template must have no open connections
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @contextmanager
