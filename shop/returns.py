@@ -20,9 +20,9 @@ replacement ships when the item arrives.
 
 `create_return` writes the Return, its ReturnLines, the pending Refund and an order history
 entry in one transaction with the order row locked. The same request repeated within
-`DUPLICATE_WINDOW` (a channel retry) answers with the first RMA and writes nothing. The order's status is left as
-delivered: it becomes "returned" only when the warehouse has received everything, which
-is not the assistant's business.
+`DUPLICATE_WINDOW` (a channel retry) answers with the first RMA and writes nothing.
+The order's status is left as delivered: it becomes "returned" only when the warehouse
+has received everything, which is not the assistant's business.
 """
 
 from __future__ import annotations
