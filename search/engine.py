@@ -336,7 +336,8 @@ class ProductSearch:
             code_rows = self._code_rows(text, mask)
             if len(code_rows):
                 rankings["code"] = code_rows
-        else:
+        if not any(len(rows) for rows in rankings.values()):
+            # Nothing to match on (no text, or no word the catalog knows): best-rated first.
             allowed = np.flatnonzero(mask)
             order = np.argsort(-self._prior[allowed], kind="stable")[:depth]
             rankings["popular"] = allowed[order]

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 #: Minimum cosine between the question and a description sentence to quote it. Calibrated on
 #: data/search_eval/product_questions.jsonl (answerable vs unanswerable questions).
-DESCRIPTION_THRESHOLD = 0.45
+DESCRIPTION_THRESHOLD = 0.40
 
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "\u20ac", "GBP": "\u00a3"}
 
