@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 import typer
 from rich.console import Console
+from sqlalchemy.exc import SQLAlchemyError
 
 from shop import db
 
@@ -27,6 +30,17 @@ def db_current() -> None:
     print(db.current_revision() or "(empty)")
 
 
+def _fail(message: str, code: int = 1) -> NoReturn:
+    console.print(f"[red]error:[/red] {message}", soft_wrap=True, highlight=False)
+    raise typer.Exit(code)
+
+
+def _fail_database(error: SQLAlchemyError) -> NoReturn:
+    # e.g. a database that was never migrated: say what to do instead of dumping a stack trace.
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+    _fail(f"database error: {reason} (is the database migrated? run `shopbot db upgrade`)")
+
+
 @demo_app.command("seed")
 def demo_seed(
     reset: bool = typer.Option(False, "--reset", help="Empty every table first (in the same transaction)."),
@@ -40,14 +54,14 @@ def demo_seed(
     from shop.demo import SIZES, DemoShopError, seed_demo_shop
 
     if size not in SIZES:
-        console.print(f"[red]error:[/red] unknown size {size!r}; choose one of {', '.join(SIZES)}")
-        raise typer.Exit(2)
+        _fail(f"unknown size {size!r}; choose one of {', '.join(SIZES)}", code=2)
     chosen_seed = get_settings().demo_seed if seed is None else seed
     try:
         summary = seed_demo_shop(db.get_engine(), seed=chosen_seed, size=SIZES[size], reset=reset)
     except DemoShopError as error:
-        console.print(f"[red]error:[/red] {error}")
-        raise typer.Exit(1) from None
+        _fail(str(error))
+    except SQLAlchemyError as error:
+        _fail_database(error)
     table = Table(caption=f"demo shop '{summary.size}', seed {summary.seed}, {summary.seconds:.1f} s")
     table.add_column("table")
     table.add_column("rows", justify="right")
@@ -61,7 +75,7 @@ def _render_catalog_error(error: Exception) -> None:
 
     from shop.catalog import CatalogValidationError
 
-    console.print(f"[red]error:[/red] {error}")
+    console.print(f"[red]error:[/red] {error}", soft_wrap=True, highlight=False)
     if isinstance(error, CatalogValidationError):
         table = Table("line", "sku", "reason", show_lines=False)
         for row_error in error.errors:
@@ -82,9 +96,12 @@ def catalog_import(
     except CatalogError as error:
         _render_catalog_error(error)
         raise typer.Exit(1) from None
+    except SQLAlchemyError as error:
+        _fail_database(error)
     console.print(
         f"imported {result.total:,} products from {file}: [green]{result.inserted:,} inserted[/green], "
-        f"[yellow]{result.updated:,} updated[/yellow], {result.unchanged:,} unchanged"
+        f"[yellow]{result.updated:,} updated[/yellow], {result.unchanged:,} unchanged",
+        soft_wrap=True,
     )
 
 
@@ -101,4 +118,6 @@ def catalog_export(
     except CatalogError as error:
         _render_catalog_error(error)
         raise typer.Exit(1) from None
-    console.print(f"exported {result.products:,} products to {file} ({result.format})")
+    except SQLAlchemyError as error:
+        _fail_database(error)
+    console.print(f"exported {result.products:,} products to {file} ({result.format})", soft_wrap=True)

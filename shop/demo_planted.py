@@ -55,21 +55,22 @@ class _Picker:
     def pick(
         self, code: str, *, level: int = 1, where: Callable[[dict[str, Any]], bool] = lambda p: True
     ) -> int:
+        """The first sellable product of `code` that matches `where` at `level`, relaxing both if need be."""
         start, end = self.catalog.category_range[self.codes.index(code)]
-        candidates = [
+        sellable = [
             i
             for i in range(start, end)
             if i not in self.taken
             and self.catalog.products[i]["active"]
             and self.in_stock(i)
             and not self.catalog.products[i]["attributes"].get("final_sale")
-            and where(self.catalog.products[i])
         ]
-        preferred = [i for i in candidates if int(self.catalog.level[i]) == level] or candidates
-        if not preferred:
-            raise ValueError(f"the demo catalog has no product to plant in category {code}")
-        self.taken.add(preferred[0])
-        return preferred[0]
+        if not sellable:
+            raise ValueError(f"the demo catalog has no sellable product to plant in category {code}")
+        fitting = [i for i in sellable if where(self.catalog.products[i])] or sellable
+        chosen = next((i for i in fitting if int(self.catalog.level[i]) == level), fitting[0])
+        self.taken.add(chosen)
+        return chosen
 
 
 def plant(simulation: Simulation) -> tuple[list[Shopper], PlantedProducts]:

@@ -180,3 +180,34 @@ def test_seeding_a_shop_twice_is_refused_unless_reset(engine: Engine) -> None:
             session.scalar(select(Customer.id).where(Customer.email == "new@example.com"))
             == TINY.customers + 1
         )
+
+
+def test_the_seed_command_refuses_a_second_shop_without_reset_and_replaces_it_with(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from shop import db
+    from shop.cli import demo_app
+
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    shopbot = typer.Typer()  # as `shopbot demo ...` composes it
+    shopbot.add_typer(demo_app, name="demo")
+    try:
+        runner = CliRunner()
+        first = runner.invoke(shopbot, ["demo", "seed", "--size", "tiny", "--seed", "5"])
+        refused = runner.invoke(shopbot, ["demo", "seed", "--size", "tiny"])
+        replaced = runner.invoke(shopbot, ["demo", "seed", "--size", "tiny", "--reset"])
+        unknown = runner.invoke(shopbot, ["demo", "seed", "--size", "huge"])
+    finally:
+        db.get_engine.cache_clear()
+        get_settings.cache_clear()
+
+    assert first.exit_code == 0 and "interaction_events" in first.output
+    assert refused.exit_code == 1 and "already holds a shop" in refused.output
+    assert replaced.exit_code == 0
+    assert unknown.exit_code == 2 and "unknown size 'huge'" in unknown.output
+    assert "Traceback" not in refused.output + unknown.output
