@@ -176,6 +176,7 @@ def evaluate(
         extraction_accuracy,
         load_constraint_cases,
         load_specs,
+        policy_accuracy,
         tune_fusion,
     )
 
@@ -216,6 +217,14 @@ def evaluate(
     if show_failures:
         for failure in extraction["failures"]:
             console.print(failure)
+    from search.policies import PolicyKnowledgeBase
+
+    policies = policy_accuracy(PolicyKnowledgeBase.load(embedder=search.embedder))
+    console.print(
+        f"policy Q&A: {policies['accuracy']:.3f} correct on {policies['questions']} labelled questions "
+        f"(in scope answered right {policies['in_scope_correct']:.3f}, "
+        f"out of scope refused {policies['out_of_scope_refused']:.3f})"
+    )
     report.update(
         {
             "modes": {
@@ -223,6 +232,7 @@ def evaluate(
             },
             "hybrid_below_lexical": worse,
             "extraction": {k: v for k, v in extraction.items() if k != "failures"},
+            "policies": policies,
         }
     )
     if out:

@@ -488,3 +488,26 @@ def tune_fusion(
                 best, best_score = search.fusion, objective
     search.fusion = original
     return best, grid
+
+
+def policy_accuracy(kb: Any, path: Path | None = None) -> dict[str, float]:
+    """Share of labelled policy questions answered with the right passage, or refused when out of
+    scope (`expected` null); plus the in-scope and out-of-scope parts separately."""
+    path = path or EVAL_DIR / "policy_questions.jsonl"
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    right_in, right_out, n_in, n_out = 0, 0, 0, 0
+    for row in rows:
+        answer = kb.answer(row["question"])
+        got = answer.field if answer.confident else None
+        if row["expected"] is None:
+            n_out += 1
+            right_out += got is None
+        else:
+            n_in += 1
+            right_in += got == row["expected"]
+    return {
+        "questions": len(rows),
+        "accuracy": (right_in + right_out) / max(1, len(rows)),
+        "in_scope_correct": right_in / max(1, n_in),
+        "out_of_scope_refused": right_out / max(1, n_out),
+    }
