@@ -64,19 +64,19 @@ class LazyService(Generic[T]):
 
 
 def _load_search():  # type: ignore[no-untyped-def]
-    from search import ProductSearch
+    from search.engine import ProductSearch
 
     return ProductSearch.load()
 
 
 def _load_policies():  # type: ignore[no-untyped-def]
-    from search import PolicyKnowledgeBase
+    from search.policies import PolicyKnowledgeBase
 
     return PolicyKnowledgeBase.load()
 
 
 def _load_recommender():  # type: ignore[no-untyped-def]
-    from recommender import Recommender
+    from recommender.serving import Recommender
 
     return Recommender.load(engine=shop_engine())
 

@@ -109,7 +109,7 @@ class ActionSearchProducts(Action):
 
     @polite
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        from search import SearchSession
+        from search.session import SearchSession
 
         search = services.product_search.get()
         if search is None:
@@ -168,7 +168,7 @@ class ActionProductQuestion(Action):
 
     @polite
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        from search import answer_product_question
+        from search.qa import answer_product_question
 
         product_id = referenced_product(tracker)
         if product_id is None:
@@ -217,7 +217,7 @@ class ActionRecommend(Action):
 
     @polite
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        from recommender import RecommendationFilters
+        from recommender.types import RecommendationFilters
 
         recommender = services.recommender.get()
         if recommender is None:
@@ -270,7 +270,7 @@ class ActionRecommend(Action):
 
 def _browsing_state(ids: list[int], similar_to: int | None = None) -> dict[str, Any]:
     """A search state for cards that didn't come from a search, so "cheaper" still works on them."""
-    from search import SearchSession
+    from search.session import SearchSession
 
     session = SearchSession(similar_to=similar_to)
     session.record(ids)
