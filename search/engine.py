@@ -203,10 +203,14 @@ class ProductSearch:
         parsed = self.parser.parse(query)
         follow = parse_follow_up(query, parsed, session) if session is not None else None
         warnings: list[str] = []
+        like_rows: list[int] = []
         if follow is not None and session is not None:
             text, applied, similar_to, label = self._apply_follow_up(follow, session)
             exclude = set(session.shown)
             first_page = False
+            if not text.strip() and similar_to is None:
+                # Cards that did not come from a text search (recommendations): refine around them.
+                like_rows = [self._row[p] for p in session.last_page if p in self._row]
         else:
             applied = (constraints or Constraints()).merged(parsed.constraints)
             text, similar_to, label = parsed.remainder, None, None
@@ -223,6 +227,7 @@ class ProductSearch:
             customer_id=customer_id,
             mode=mode,
             diversify=diversify and first_page,
+            like_rows=like_rows,
         )
         if session is not None:
             session.query, session.constraints, session.similar_to = text, applied, similar_to
@@ -310,6 +315,7 @@ class ProductSearch:
         customer_id: int | None,
         mode: Mode,
         diversify: bool,
+        like_rows: Sequence[int] = (),
     ) -> tuple[list[SearchHit], Constraints, int]:
         mask = self.filters.mask(constraints)
         constraints, mask = self._resolve_price_preference(constraints, mask)
@@ -323,8 +329,13 @@ class ProductSearch:
             return [], constraints, 0
         depth = max(self.fusion.depth, 3 * k)
         rankings: dict[str, np.ndarray] = {}
-        if anchor_row is not None:
-            rows, _ = self.index.vectors.top(self.index.vectors.vectors[anchor_row], depth, mask)
+        if anchor_row is not None or like_rows:
+            if anchor_row is not None:
+                anchor = self.index.vectors.vectors[anchor_row]
+            else:
+                anchor = self.index.vectors.vectors[list(like_rows)].mean(axis=0)
+                anchor = anchor / max(float(np.linalg.norm(anchor)), 1e-9)
+            rows, _ = self.index.vectors.top(anchor, depth, mask)
             rankings["similar"] = rows
         elif text.strip():
             if mode in ("hybrid", "lexical"):

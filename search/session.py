@@ -98,7 +98,9 @@ class SearchSession:
 
     @property
     def active(self) -> bool:
-        return bool(self.query or self.similar_to is not None or not self.constraints.is_empty)
+        return bool(
+            self.query or self.similar_to is not None or not self.constraints.is_empty or self.last_page
+        )
 
     def start(self, query: str, constraints: Constraints) -> None:
         """Forget everything and begin a new search."""

@@ -188,3 +188,17 @@ def test_filtered_hnsw_results_respect_the_mask(search: ProductSearch):
     mask[::3] = True
     rows, _ = approximate.top(vectors[1], 10, mask)
     assert len(rows) == 10 and mask[rows].all()
+
+
+def test_cheaper_works_on_cards_that_did_not_come_from_a_search(
+    search: ProductSearch, catalog: list[CatalogItem]
+):
+    shown = [i for i in catalog if i.category == "Headphones"][:3]
+    session = SearchSession()
+    session.record([i.id for i in shown])  # e.g. recommendations put on screen by the dialogue
+    result = search.search("cheaper", k=5, session=session)
+    assert result.follow_up == "cheaper"
+    lowest = min(i.price for i in shown)
+    assert result.hits and all(h.price < lowest for h in result.hits)
+    assert not {i.id for i in shown} & {h.product_id for h in result.hits}
+    assert result.hits[0].category == "Headphones"
