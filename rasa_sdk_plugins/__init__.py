@@ -35,12 +35,31 @@ def token_is_valid(presented: str | None, expected: str) -> bool:
     return presented is not None and hmac.compare_digest(presented.encode(), expected.encode())
 
 
+def _log_like_rasa_sdk_in_this_worker() -> None:
+    """Give the root logger a handler in Sanic's worker process if it has none.
+
+    rasa-sdk configures logging in the process that starts the server, but Sanic serves from a
+    worker process that it spawns, where the root logger has no handler: records would fall
+    through to Python's last-resort handler (WARNING and above, unformatted), where no filter,
+    PII masking included, can be attached.
+    """
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-8s %(name)s  - %(message)s"))
+    root.addHandler(handler)
+    if root.level == logging.WARNING:  # the default: rasa-sdk's own default level is INFO
+        root.setLevel(logging.INFO)
+
+
 class ActionServerAccess:
     @hookimpl
     def attach_sanic_app_extensions(self, app: Sanic) -> None:
         from shop.config import get_settings
         from shop.privacy import install_pii_masking
 
+        _log_like_rasa_sdk_in_this_worker()
         for name in ("", "sanic.root", "sanic.error", "sanic.access"):
             if logging.getLogger(name).handlers:
                 install_pii_masking(logging.getLogger(name))
