@@ -22,6 +22,7 @@ from shopbot.prod import (
     PROD_ENDPOINTS,
     REQUIRED_SECRETS,
     ProdConfigError,
+    ProdStack,
     action_env,
     rasa_env,
     settings_from_env,
@@ -213,3 +214,22 @@ def test_generated_local_secrets_and_env_files_are_never_committed():
 
 def test_the_action_server_plugin_is_where_rasa_sdk_looks_for_it():
     assert (Path(REPO_ROOT) / "rasa_sdk_plugins" / "__init__.py").is_file()
+
+
+def test_the_profile_pairs_each_rasa_server_with_its_own_action_server():
+    ports = {"rasa_ports": (6005, 6006), "action_ports": (6055, 6056), "web_port": 6080}
+    settings = settings_from_env(good_env(), **ports)
+    servers = ProdStack(settings).servers
+    assert sorted(servers) == ["actions-1", "actions-2", "rasa-1", "rasa-2", "web"]
+    for i in (1, 2):
+        rasa, actions = servers[f"rasa-{i}"].config, servers[f"actions-{i}"].config
+        assert (rasa.components, actions.components) == (("rasa",), ("actions",))
+        assert rasa.action_port == actions.action_port == 6054 + i
+        assert rasa.rasa_port == 6004 + i
+        assert rasa.endpoints_file == PROD_ENDPOINTS
+        assert rasa.web_url == "http://127.0.0.1:6080"  # CORS: the shop page's origin
+        # The body size limit is Rasa's; an action server receives whole trackers.
+        assert "SANIC_REQUEST_MAX_SIZE" in rasa.extra_env
+        assert "SANIC_REQUEST_MAX_SIZE" not in actions.extra_env
+        assert actions.extra_env["SANIC_HOST"] == "127.0.0.1"
+    assert servers["web"].config.rasa_url == "http://127.0.0.1:6005"
