@@ -63,9 +63,9 @@ def main(argv: list[str] | None = None) -> int:
         and "f1-score" in values
         and name not in {"macro avg", "weighted avg", "micro avg"}
     )
-    for name, score in weak:
-        if score < args.min_intent_f1:
-            print(f"       {name}: {score:.3f}")
+    below = [f"{name} {score:.3f}" for name, score in weak if score < args.min_intent_f1]
+    if below:
+        print(f"       intents below {args.min_intent_f1} on their own: {', '.join(below)}")
 
     total = count_stories(args.stories)
     failed = failed_stories(args.results / "core")
