@@ -191,17 +191,20 @@ class ChatSession:
     identity: Identity | None = None
     choices: tuple[Button, ...] = ()
 
+    def choice_for(self, line: str) -> Button | None:
+        """The offered button a typed number picks, or None when the line is a message."""
+        text = line.strip()
+        if not (text.isdigit() and self.choices):
+            return None
+        number = int(text)
+        if not 1 <= number <= len(self.choices):
+            raise ChatError(f"there is no choice {number}; pick 1 to {len(self.choices)} or type a message")
+        return self.choices[number - 1]
+
     def message_for(self, line: str) -> str:
         """What to send for a typed line: a number picks one of the offered choices."""
-        text = line.strip()
-        if text.isdigit() and self.choices:
-            number = int(text)
-            if not 1 <= number <= len(self.choices):
-                raise ChatError(
-                    f"there is no choice {number}; pick 1 to {len(self.choices)} or type a message"
-                )
-            return self.choices[number - 1].payload
-        return text
+        choice = self.choice_for(line)
+        return choice.payload if choice else line.strip()
 
     def send(self, line: str) -> list[Reply]:
         message = self.message_for(line)
@@ -259,6 +262,9 @@ def run_interactive(session: ChatSession, console: Console, history_file: Path) 
         if line.strip() in QUIT_COMMANDS:
             break
         try:
+            choice = session.choice_for(line)
+            if choice:
+                console.print(Text(f"  → {choice.title}", style="dim"))
             with console.status("the assistant is typing…", spinner="dots"):
                 replies = session.send(line)
         except ChatError as error:

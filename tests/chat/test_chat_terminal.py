@@ -49,6 +49,7 @@ def test_a_terminal_session_chooses_a_numbered_button_and_recalls_history(
         wait_for("you ›")
 
         child.sendline("2")  # presses "No"
+        wait_for("→ No")
         wait_for("You chose no")
         assert rasa.requests[-1]["message"] == "/deny"
         wait_for("you ›")
