@@ -189,6 +189,16 @@ def evaluate(
         report["tuning"] = {"best": best.__dict__, "grid": grid}
         console.print(f"best fusion on the dev half: {best}")
         search.fusion = best
+    if tune:
+        test_half = [s for i, s in enumerate(specs) if i % 2 == 1]
+        held_out = evaluate_modes(search, test_half, grader)
+        report["test_half"] = {
+            m: {"ndcg10": s.ndcg10, "mrr": s.mrr, "recall50": s.recall50} for m, s in held_out.items()
+        }
+        console.print(
+            "test half (not used for tuning) NDCG@10: "
+            + ", ".join(f"{m} {s.ndcg10:.4f}" for m, s in held_out.items())
+        )
     scores = evaluate_modes(search, specs, grader)
     table = Table("mode", "NDCG@10", "MRR", "recall@50", title=f"{len(specs)} labelled queries")
     for mode, s in scores.items():

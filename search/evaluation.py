@@ -475,17 +475,27 @@ def tune_fusion(
     original = search.fusion
     grid: list[dict[str, float]] = []
     best, best_score = original, -1.0
-    for dense in (0.3, 0.5, 0.7, 1.0, 1.5):
-        for rrf_k in (10, 30, 60):
-            search.fusion = _replace(original, lexical=1.0, dense=dense, rrf_k=rrf_k)
-            scores = evaluate_modes(search, dev, grader, modes=("hybrid",))["hybrid"]
-            losses = sum(
-                max(0.0, lx - h - 0.05) for h, lx in zip(scores.per_query_ndcg, lexical, strict=True)
-            )
-            objective = scores.ndcg10 - losses / len(dev)
-            grid.append({"dense": dense, "rrf_k": rrf_k, "dev_ndcg10": scores.ndcg10, "objective": objective})
-            if objective > best_score:
-                best, best_score = search.fusion, objective
+    for dense in (1.0, 1.5, 2.0, 3.0):
+        for rrf_k in (30, 60):
+            for numeric in (0.25, 0.5, 1.0):
+                search.fusion = _replace(
+                    original, lexical=1.0, dense=dense, rrf_k=rrf_k, numeric_dense_factor=numeric
+                )
+                scores = evaluate_modes(search, dev, grader, modes=("hybrid",))["hybrid"]
+                per_query = zip(scores.per_query_ndcg, lexical, strict=True)
+                losses = sum(max(0.0, lx - h - 0.05) for h, lx in per_query)
+                objective = scores.ndcg10 - losses / len(dev)
+                grid.append(
+                    {
+                        "dense": dense,
+                        "rrf_k": rrf_k,
+                        "numeric_dense_factor": numeric,
+                        "dev_ndcg10": scores.ndcg10,
+                        "objective": objective,
+                    }
+                )
+                if objective > best_score:
+                    best, best_score = search.fusion, objective
     search.fusion = original
     return best, grid
 

@@ -108,6 +108,12 @@ class VectorIndex:
             scores = self.vectors @ query
             rows = _top(scores, n)
             return rows, scores[rows]
+        if allowed > 0.1 * size:
+            # Gathering many rows copies them; scoring every row and masking is cheaper.
+            scores = self.vectors @ query
+            scores[~mask] = -np.inf
+            rows = _top(scores, n)
+            return rows, scores[rows]
         subset = np.flatnonzero(mask)
         scores = self.vectors[subset] @ query
         best = _top(scores, n)
@@ -325,3 +331,11 @@ def load_index(index_dir: Path | None = None) -> IndexFiles:
         corrector=SpellingCorrector(json.loads((index_dir / "words.json").read_text())),
         manifest=manifest,
     )
+
+
+def rebuild_from_database(engine: Any = None, index_dir: Path | None = None) -> BuildReport:
+    """Incrementally rebuild the index from the shop database (call after a catalog import)."""
+    from search.catalog import load_catalog
+    from shop.db import get_engine
+
+    return build_index(load_catalog(engine or get_engine()), index_dir, embedder=Embedder(threads=2))

@@ -1,0 +1,61 @@
+"""`shopbot search build|query|ask` against a real database."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+from typer.testing import CliRunner
+
+from search.cli import app
+from shop.config import get_settings
+from shop.db import make_engine, upgrade
+from shop.demo import TINY, seed_demo_shop
+from shop.models import Product
+
+from .conftest import TEST_CATEGORIES
+
+
+@pytest.fixture
+def shop_env(tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch):
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    seed_demo_shop(engine, size=TINY)
+    with engine.begin() as connection:  # keep the categories whose embeddings are already cached
+        leaf = Product.category_path
+        keep = [leaf.like(f"%> {c}") for c in TEST_CATEGORIES]
+        from sqlalchemy import or_
+
+        connection.execute(update(Product).where(~or_(*keep)).values(active=False))
+    engine.dispose()
+    model_dir = tmp_path / "models"
+    (model_dir / "search").mkdir(parents=True)
+    for name in ("manifest.json", "hashes.json", "vectors.npy"):
+        shutil.copy(index_dir / name, model_dir / "search" / name)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("SHOPBOT_MODEL_DIR", str(model_dir))
+    get_settings.cache_clear()
+    yield model_dir
+    get_settings.cache_clear()
+
+
+def test_build_writes_the_index_under_the_model_dir_and_reuses_cached_embeddings(shop_env: Path):
+    runner = CliRunner()
+    built = runner.invoke(app, ["build"])
+    assert built.exit_code == 0, built.output
+    assert "0 encoded" in built.output
+    manifest = json.loads((shop_env / "search" / "manifest.json").read_text())
+    assert manifest["backend"] == "exact" and manifest["products"] > 50
+
+    found = runner.invoke(app, ["query", "rain jacket under 200", "--json"])
+    assert found.exit_code == 0, found.output
+    payload = json.loads(found.stdout)
+    assert payload["constraints"]["max_price"] == "200"
+    assert payload["hits"] and all(float(h["price"]) <= 200 for h in payload["hits"])
+
+    answer = runner.invoke(app, ["ask", "can I pay with paypal?"])
+    assert answer.exit_code == 0 and "PayPal" in answer.stdout
