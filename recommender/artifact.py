@@ -31,6 +31,7 @@ import numpy as np
 import scipy.sparse as sp
 from lightfm import LightFM
 
+from recommender.cold_items import ColdItemMap
 from recommender.config import BlendWeights, TrainConfig
 from recommender.features import FeatureSpace
 from shop.config import get_settings
@@ -60,6 +61,10 @@ class RecommenderArtifact:
     config: TrainConfig
     blend_warm: BlendWeights
     blend_cold: BlendWeights
+    #: Representations from metadata for products without interactions (`recommender.cold_items`).
+    cold_item_map: ColdItemMap
+    #: Per item index: did the product have any interaction in training?
+    item_has_interactions: np.ndarray
     #: Item-kNN similarity (row i: i's neighbours), co-purchase counts, popularity; by item index.
     knn: sp.csr_matrix
     co_purchases: sp.csr_matrix
@@ -121,6 +126,11 @@ class RecommenderArtifact:
         for name, matrix in (("knn", self.knn), ("co_purchases", self.co_purchases)):
             if matrix.shape != (n_items, n_items):
                 problems.append(f"{name} matrix {matrix.shape} vs {n_items} items")
+        if self.item_has_interactions.shape != (n_items,):
+            problems.append(f"item_has_interactions {self.item_has_interactions.shape} vs {n_items} items")
+        width = self.model.item_embeddings.shape[1] + 1
+        if self.cold_item_map.coefficients.shape != (len(self.cold_item_map.feature_names) + 1, width):
+            problems.append(f"cold item map {self.cold_item_map.coefficients.shape} vs {width} columns")
         if self.popularity.shape != (n_items,):
             problems.append(f"popularity {self.popularity.shape} vs {n_items} items")
         if problems:

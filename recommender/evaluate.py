@@ -23,16 +23,19 @@ import numpy as np
 
 from recommender.config import TrainConfig
 from recommender.data import ShopData
-from recommender.features import fit_feature_space
+from recommender.features import feature_space_for
 from recommender.history import InMemoryHistory
 from recommender.metrics import HoldoutSplit, summarize, temporal_split
-from recommender.serving import Recommender
+from recommender.serving import Recommender, ShopperContext
 from recommender.train import build_artifact, fit_lightfm
 from recommender.training_set import build_training_set
 from shop.config import VAR_DIR
 
 K = 10
 METHODS = ("served", "lightfm_hybrid", "lightfm_no_features", "item_knn", "popularity")
+#: all: every hold-out customer; cold: those with at most `cold_max_interactions` past products;
+#: newcomer: every hold-out customer reduced to their last `cold_max_interactions` products.
+GROUPS = ("all", "cold", "newcomer")
 REPORT_DIR = VAR_DIR / "reports"
 
 
@@ -59,7 +62,7 @@ class EvaluationReport:
     def beats_every_baseline(self, metric: str = f"ndcg@{K}") -> dict[str, bool]:
         """Whether `served` is strictly best on `metric` for all users and for cold users."""
         verdict = {}
-        for group in ("all", "cold"):
+        for group in GROUPS:
             served = self.methods["served"][group][metric]
             others = [scores[group][metric] for name, scores in self.methods.items() if name != "served"]
             verdict[group] = all(served > other for other in others)
@@ -73,22 +76,23 @@ def rank_all(
     artifact_validation: HoldoutSplit | None = None,
     progress: bool = False,
     log: Callable[[str], None] = lambda _: None,
-) -> tuple[dict[str, dict[int, list[int]]], Recommender, dict[str, float]]:
-    """Train on `split.train` and rank the hold-out customers with every method."""
+) -> tuple[dict[str, dict[str, dict[int, list[int]]]], Recommender, dict[str, float]]:
+    """Train on `split.train` and rank the hold-out customers with every method.
+
+    Returns rankings[group][method][customer] for two groups: "actual" (customers with their
+    real history) and "newcomer" (every customer as if they had touched only their last
+    `cold_max_interactions` products and had no trained user vector: both LightFM variants then
+    fold the user in as the mean of those products' embeddings).
+    """
     timings: dict[str, float] = {}
     started = time.perf_counter()
     artifact = build_artifact(split.train, config, validation=artifact_validation, progress=progress, log=log)
     timings["train_served_seconds"] = round(time.perf_counter() - started, 2)
-    recommender = Recommender(artifact, split.train.catalog, InMemoryHistory(split.train))
+    history = InMemoryHistory(split.train)
+    recommender = Recommender(artifact, split.train.catalog, history)
 
     started = time.perf_counter()
-    features = fit_feature_space(
-        split.train.catalog,
-        price_bands=config.price_bands,
-        identity_weight=config.identity_feature_weight,
-        use_user_features=config.use_user_features,
-        use_item_metadata=config.use_item_metadata,
-    )
+    features = feature_space_for(split.train.catalog, config)
     training = build_training_set(split.train, features, config)
     plain = fit_lightfm(training, config, with_features=False, progress=progress, description="LightFM CF")
     timings["train_no_features_seconds"] = round(time.perf_counter() - started, 2)
@@ -101,34 +105,47 @@ def rank_all(
             plain_biases[index] = plain.item_biases[column]
     plain_users = training.user_index
 
+    def plain_scores(context: ShopperContext, customer: int | None) -> np.ndarray:
+        row = plain_users.get(customer) if customer is not None else None
+        if row is not None:
+            return plain_items @ plain.user_embeddings[row] + plain_biases
+        weights = context.weights / context.weights.sum()
+        return plain_items @ (weights @ plain_items[context.indices]) + plain_biases
+
     active = np.array([item.active for item in split.train.catalog], dtype=bool)
     product_ids = recommender.catalog_product_ids()
     popularity = recommender.popularity_scores()
-    rankings: dict[str, dict[int, list[int]]] = {name: {} for name in METHODS}
+    rankings: dict[str, dict[str, dict[int, list[int]]]] = {
+        group: {name: {} for name in METHODS} for group in ("actual", "newcomer")
+    }
     started = time.perf_counter()
     for customer in split.users():
-        context = recommender.context(customer)
-        allowed = active.copy()
-        allowed[context.purchased] = False
-        _, served = recommender.scores(context)
-        if context.is_empty:
-            lightfm = knn = plain_scores = popularity
-        else:
-            components = recommender.components(context)
-            lightfm = components.lightfm
-            knn = components.knn + 1e-6 * popularity  # ties (no co-occurrence) broken by popularity
-            row = plain_users.get(customer)
-            plain_scores = (
-                plain_items @ plain.user_embeddings[row] + plain_biases if row is not None else popularity
-            )
-        for name, scores in (
-            ("served", served),
-            ("lightfm_hybrid", lightfm),
-            ("lightfm_no_features", plain_scores),
-            ("item_knn", knn),
-            ("popularity", popularity),
+        actual = recommender.context(customer)
+        newcomer = recommender.context_for_history(
+            history.history(customer).last_products(config.cold_max_interactions)
+        )
+        for group, context, model_customer in (
+            ("actual", actual, customer),
+            ("newcomer", newcomer, None),
         ):
-            rankings[name][customer] = top_ids(scores, allowed, product_ids, K)
+            allowed = active.copy()
+            allowed[context.purchased] = False
+            _, served = recommender.scores(context)
+            if context.is_empty:
+                lightfm = knn = cf = popularity
+            else:
+                components = recommender.components(context)
+                lightfm = components.lightfm
+                knn = components.knn + 1e-6 * popularity  # ties (no co-occurrence) broken by popularity
+                cf = plain_scores(context, model_customer)
+            for name, scores in (
+                ("served", served),
+                ("lightfm_hybrid", lightfm),
+                ("lightfm_no_features", cf),
+                ("item_knn", knn),
+                ("popularity", popularity),
+            ):
+                rankings[group][name][customer] = top_ids(scores, allowed, product_ids, K)
     timings["ranking_seconds"] = round(time.perf_counter() - started, 2)
     return rankings, recommender, timings
 
@@ -154,14 +171,17 @@ def evaluate_split(
     )
     catalog_size = int(sum(item.active for item in split.train.catalog))
     cold_users = set(split.users(max_history=config.cold_max_interactions))
+
+    def only(ranked: dict[int, list[int]], users: set[int]) -> dict[int, list[int]]:
+        return {u: r for u, r in ranked.items() if u in users}
+
     methods = {
         name: {
-            "all": summarize(ranked, split.relevant, K, catalog_size),
-            "cold": summarize(
-                {u: r for u, r in ranked.items() if u in cold_users}, split.relevant, K, catalog_size
-            ),
+            "all": summarize(rankings["actual"][name], split.relevant, K, catalog_size),
+            "cold": summarize(only(rankings["actual"][name], cold_users), split.relevant, K, catalog_size),
+            "newcomer": summarize(rankings["newcomer"][name], split.relevant, K, catalog_size),
         }
-        for name, ranked in rankings.items()
+        for name in METHODS
     }
     artifact = recommender.artifact
     return EvaluationReport(
@@ -225,9 +245,9 @@ def plot_report(report: EvaluationReport, path: Path) -> None:
 
     metrics = [f"precision@{K}", f"recall@{K}", f"ndcg@{K}", "hit_rate", "coverage"]
     names = list(report.methods)
-    figure, axes = plt.subplots(1, 2, figsize=(13, 4.5), sharey=False)
+    figure, axes = plt.subplots(1, len(GROUPS), figsize=(19, 4.8), sharey=False)
     width = 0.8 / len(names)
-    for axis, group in zip(axes, ("all", "cold"), strict=True):
+    for axis, group in zip(axes, GROUPS, strict=True):
         for n, name in enumerate(names):
             values = [report.methods[name][group][m] for m in metrics]
             axis.bar(np.arange(len(metrics)) + n * width, values, width, label=name)
@@ -250,7 +270,7 @@ def format_table(report: EvaluationReport) -> str:
         "|---|---|---|" + "---|" * len(metrics),
     ]
     for name, groups in report.methods.items():
-        for group in ("all", "cold"):
+        for group in GROUPS:
             row = groups[group]
             lines.append(
                 f"| {name} | {group} | {row['users']} | "

@@ -15,11 +15,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from recommender.config import TrainConfig
 from recommender.data import CatalogItem
 
 #: Price-band edges are learned per leaf category once it has this many products; else globally.
 MIN_PRODUCTS_FOR_CATEGORY_BANDS = 8
 GLOBAL_BANDS_KEY = ""
+#: Metadata groups a `FeatureSpace` can use, by the prefix of their feature names.
+FEATURE_GROUPS = {
+    "category": "cat",
+    "brand": "brand:",
+    "price": "price:",
+    "color": "color:",
+    "material": "material:",
+    "attributes": "attr:",
+}
 
 
 def item_identity(product_id: int) -> str:
@@ -41,8 +51,12 @@ class FeatureSpace:
     #: Quantile edges of the price per leaf category ("" = the whole catalog).
     price_edges: dict[str, tuple[float, ...]]
     identity_weight: float = 2.0
+    metadata_weight: float = 1.0
+    #: Feature rows are scaled to sum to 1 (in training and serving alike).
+    normalize: bool = True
     use_user_features: bool = True
     use_item_metadata: bool = True
+    item_feature_groups: tuple[str, ...] = tuple(FEATURE_GROUPS)
 
     def price_band(self, item: CatalogItem) -> int:
         edges = self.price_edges.get(_norm(item.leaf_category)) or self.price_edges.get(GLOBAL_BANDS_KEY, ())
@@ -64,10 +78,13 @@ class FeatureSpace:
         for key, value in sorted(item.attributes.items()):
             if value is True:
                 names.append(f"attr:{_norm(str(key))}")
-        return names
+        prefixes = tuple(FEATURE_GROUPS[group] for group in self.item_feature_groups)
+        return [name for name in names if name.startswith(prefixes)]
 
     def item_features(self, item: CatalogItem, *, with_identity: bool = True) -> dict[str, float]:
-        features = dict.fromkeys(self.item_metadata(item), 1.0) if self.use_item_metadata else {}
+        features = (
+            dict.fromkeys(self.item_metadata(item), self.metadata_weight) if self.use_item_metadata else {}
+        )
         if with_identity:
             features[item_identity(item.product_id)] = self.identity_weight
         return features
@@ -89,8 +106,11 @@ def fit_feature_space(
     *,
     price_bands: int,
     identity_weight: float,
+    metadata_weight: float = 1.0,
+    normalize: bool = True,
     use_user_features: bool = True,
     use_item_metadata: bool = True,
+    item_feature_groups: tuple[str, ...] = tuple(FEATURE_GROUPS),
 ) -> FeatureSpace:
     """Learn the price-band edges from the catalog's prices."""
     by_leaf: dict[str, list[float]] = defaultdict(list)
@@ -112,6 +132,23 @@ def fit_feature_space(
     return FeatureSpace(
         price_edges=price_edges,
         identity_weight=identity_weight,
+        metadata_weight=metadata_weight,
+        normalize=normalize,
         use_user_features=use_user_features,
         use_item_metadata=use_item_metadata,
+        item_feature_groups=item_feature_groups,
+    )
+
+
+def feature_space_for(catalog: Iterable[CatalogItem], config: TrainConfig) -> FeatureSpace:
+    """The feature space a training run with `config` uses."""
+    return fit_feature_space(
+        catalog,
+        price_bands=config.price_bands,
+        identity_weight=config.identity_feature_weight,
+        metadata_weight=config.metadata_feature_weight,
+        normalize=config.normalize_item_features,
+        use_user_features=config.use_user_features,
+        use_item_metadata=config.use_item_metadata,
+        item_feature_groups=config.item_feature_groups,
     )

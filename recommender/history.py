@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import Engine, func, select
@@ -23,6 +24,23 @@ class CustomerHistory:
     #: Products the customer bought (never recommended again).
     purchased: frozenset[int] = frozenset()
     segment: str | None = None
+
+    def last_products(self, n: int) -> CustomerHistory:
+        """Only the interactions with the `n` most recently touched products (a simulated newcomer).
+
+        `purchased` is kept whole, so exclusions stay the same as for the full history.
+        """
+        latest: dict[int, datetime] = {}
+        for interaction in self.interactions:
+            if (
+                latest.get(interaction.product_id) is None
+                or interaction.occurred_at > latest[interaction.product_id]
+            ):
+                latest[interaction.product_id] = interaction.occurred_at
+        keep = set(sorted(latest, key=lambda p: latest[p], reverse=True)[:n])
+        return CustomerHistory(
+            tuple(i for i in self.interactions if i.product_id in keep), self.purchased, self.segment
+        )
 
 
 EMPTY_HISTORY = CustomerHistory()

@@ -37,6 +37,7 @@ from recommender.config import BlendWeights
 from recommender.data import CatalogItem, load_catalog
 from recommender.history import (
     EMPTY_HISTORY,
+    CustomerHistory,
     DatabaseHistory,
     DatabaseStock,
     HistorySource,
@@ -168,13 +169,26 @@ class Recommender:
         for row, item in enumerate(self._items):
             features = artifact.feature_space.item_features(item)
             known = {feature_index[name]: w for name, w in features.items() if name in feature_index}
-            total = sum(known.values()) or 1.0
+            total = (sum(known.values()) or 1.0) if artifact.feature_space.normalize else 1.0
             for col, weight in known.items():
                 rows.append(row)
                 cols.append(col)
                 vals.append(weight / total)
         feature_rows = sp.csr_matrix((vals, (rows, cols)), shape=(n, len(feature_index)), dtype=np.float32)
         self._item_vectors, self._item_biases = item_representations(artifact, feature_rows)
+        # Products without interactions in training: their representation from metadata alone.
+        cold = [
+            i
+            for i, item in enumerate(self._items)
+            if item.product_id not in artifact.item_index
+            or not artifact.item_has_interactions[artifact.item_index[item.product_id]]
+        ]
+        if cold:
+            vectors, biases = artifact.cold_item_map.predict(
+                [self._items[i] for i in cold], artifact.feature_space
+            )
+            self._item_vectors[cold] = vectors
+            self._item_biases[cold] = biases
         norms = np.linalg.norm(self._item_vectors, axis=1, keepdims=True)
         self._unit_vectors = self._item_vectors / np.maximum(norms, 1e-9)
 
@@ -359,6 +373,20 @@ class Recommender:
         segment: str | None = None,
     ) -> ShopperContext:
         history = self._history.history(customer_id) if customer_id is not None else EMPTY_HISTORY
+        user_row = self.artifact.user_index.get(customer_id) if customer_id is not None else None
+        return self.context_for_history(
+            history, user_row=user_row, session_product_ids=session_product_ids, segment=segment
+        )
+
+    def context_for_history(
+        self,
+        history: CustomerHistory,
+        *,
+        user_row: int | None = None,
+        session_product_ids: Sequence[int] = (),
+        segment: str | None = None,
+    ) -> ShopperContext:
+        """A context from an explicit history; `user_row=None` scores it as a newcomer would be."""
         config = self.artifact.config
         newest = max((i.occurred_at for i in history.interactions), default=None)
         weights: dict[int, float] = {}
@@ -382,7 +410,6 @@ class Recommender:
         purchased = np.array(
             sorted(self._index[p] for p in history.purchased if p in self._index), dtype=np.int64
         )
-        user_row = self.artifact.user_index.get(customer_id) if customer_id is not None else None
         indices = np.fromiter(weights.keys(), dtype=np.int64, count=len(weights))
         return ShopperContext(
             indices=indices,

@@ -15,9 +15,10 @@ from lightfm import LightFM
 from tqdm import tqdm
 
 from recommender.artifact import RecommenderArtifact
+from recommender.cold_items import fit_cold_item_map
 from recommender.config import BlendWeights, TrainConfig
 from recommender.data import ShopData
-from recommender.features import fit_feature_space
+from recommender.features import feature_space_for
 from recommender.history import InMemoryHistory
 from recommender.metrics import HoldoutSplit, ndcg_at_k, summarize, temporal_split
 from recommender.stats import co_purchase_counts, item_knn_similarity, popularity
@@ -121,13 +122,7 @@ def build_artifact(
         else:
             log("too little data for a validation split; using the default blend weights")
 
-    features = fit_feature_space(
-        data.catalog,
-        price_bands=config.price_bands,
-        identity_weight=config.identity_feature_weight,
-        use_user_features=config.use_user_features,
-        use_item_metadata=config.use_item_metadata,
-    )
+    features = feature_space_for(data.catalog, config)
     training = build_training_set(data, features, config)
     log(
         f"training LightFM ({config.loss}, {config.no_components} components, {config.epochs} epochs) on "
@@ -138,6 +133,12 @@ def build_artifact(
     model = fit_lightfm(training, config, progress=progress, description="LightFM")
     fit_seconds = time.perf_counter() - fit_started
     stats = compute_statistics(data, training.item_index, config)
+    has_interactions = np.asarray(training.interactions.tocsc().getnnz(axis=0) > 0)
+    embeddings = np.asarray(training.item_features @ model.item_embeddings)
+    biases = np.asarray(training.item_features @ model.item_biases)
+    warm_items = [item for item in data.catalog if has_interactions[training.item_index[item.product_id]]]
+    warm_rows = np.array([training.item_index[item.product_id] for item in warm_items], dtype=np.int64)
+    cold_item_map = fit_cold_item_map(warm_items, embeddings[warm_rows], biases[warm_rows], features)
     metrics["train_seconds"] = round(time.perf_counter() - started, 2)
     metrics["fit_seconds"] = round(fit_seconds, 2)
     artifact = RecommenderArtifact(
@@ -146,6 +147,8 @@ def build_artifact(
         user_features=training.user_features,
         item_features=training.item_features,
         feature_space=features,
+        cold_item_map=cold_item_map,
+        item_has_interactions=has_interactions,
         config=config,
         blend_warm=blend_warm,
         blend_cold=blend_cold,
@@ -173,11 +176,17 @@ def build_artifact(
 def tune_blend(
     split: HoldoutSplit, config: TrainConfig, *, progress: bool = False
 ) -> tuple[BlendWeights, BlendWeights, dict[str, object]]:
-    """Pick warm and cold blend weights by NDCG@10 on a temporal validation split."""
+    """Pick warm and cold blend weights by NDCG@10 on a temporal validation split.
+
+    Warm: customers with more than `cold_max_interactions` past products, as they are. Cold:
+    every validation customer scored as a newcomer who has touched only their last
+    `cold_max_interactions` products (no trained user vector), the session cold-start path.
+    """
     from recommender.serving import Recommender
 
     artifact = build_artifact(split.train, config.replace(tune_blend=False), progress=progress)
-    recommender = Recommender(artifact, split.train.catalog, InMemoryHistory(split.train))
+    history = InMemoryHistory(split.train)
+    recommender = Recommender(artifact, split.train.catalog, history)
     grid = [
         BlendWeights(lightfm=a, knn=b, popularity=c)
         for a, b, c in product(BLEND_GRID_LIGHTFM, BLEND_GRID_KNN, BLEND_GRID_POPULARITY)
@@ -185,21 +194,27 @@ def tune_blend(
     ]
     scores = {"warm": np.zeros(len(grid)), "cold": np.zeros(len(grid))}
     counts = {"warm": 0, "cold": 0}
-    mask = np.array([item.active for item in split.train.catalog], dtype=bool)
+    active = np.array([item.active for item in split.train.catalog], dtype=bool)
     product_ids = recommender.catalog_product_ids()
     for customer in tqdm(split.users(), desc="blend tuning", disable=not progress, leave=False):
-        context = recommender.context(customer)
-        if context.is_empty:
-            continue  # served by segment popularity, whatever the weights
-        group = "cold" if len(context.indices) <= config.cold_max_interactions else "warm"
-        components = recommender.components(context)
-        allowed = mask.copy()
-        allowed[context.purchased] = False
-        relevant = split.relevant[customer]
-        for g, weights in enumerate(grid):
-            ranked = _top_ids(components.blend(weights), allowed, product_ids, 10)
-            scores[group][g] += ndcg_at_k(ranked, relevant, 10)
-        counts[group] += 1
+        full = recommender.context(customer)
+        newcomer = recommender.context_for_history(
+            history.history(customer).last_products(config.cold_max_interactions)
+        )
+        contexts = [("cold", newcomer)]
+        if len(full.indices) > config.cold_max_interactions:
+            contexts.append(("warm", full))
+        for group, context in contexts:
+            if context.is_empty:
+                continue  # served by segment popularity, whatever the weights
+            components = recommender.components(context)
+            allowed = active.copy()
+            allowed[context.purchased] = False
+            relevant = split.relevant[customer]
+            for g, weights in enumerate(grid):
+                ranked = _top_ids(components.blend(weights), allowed, product_ids, 10)
+                scores[group][g] += ndcg_at_k(ranked, relevant, 10)
+            counts[group] += 1
     best = {}
     report: dict[str, object] = {"cut": split.cut.isoformat()}
     for group in ("warm", "cold"):
@@ -213,8 +228,6 @@ def tune_blend(
             }
         else:
             best[group] = BlendWeights()
-    if not counts["cold"] and counts["warm"]:
-        best["cold"] = best["warm"]
     return best["warm"], best["cold"], report
 
 

@@ -88,7 +88,7 @@ def build_training_set(data: ShopData, features: FeatureSpace, config: TrainConf
     interactions, weight_matrix = dataset.build_interactions(
         (customer, product, weight) for (customer, product), weight in sorted(weights.items())
     )
-    item_features = dataset.build_item_features(item_feature_rows, normalize=True)
+    item_features = dataset.build_item_features(item_feature_rows, normalize=features.normalize)
     user_features = dataset.build_user_features(user_feature_rows, normalize=True)
     user_map, _, item_map, _ = dataset.mapping()
     user_ids = np.empty(len(user_map), dtype=np.int64)

@@ -1,0 +1,187 @@
+"""The feedback loop: what chat showed, and what the shopper did with it, as interaction events.
+
+Every list from the serving API carries a `recommendation_id`. The dialogue records the
+impression with `record_shown` and later clicks, add-to-carts and purchases of those products with
+`record_feedback` (same id). Clicks, add-to-carts and purchases are ordinary signal events, so the
+next training learns from them; impressions are not (being shown is not liking). The
+click-through report joins them back by `recommendation_id`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, and_, func, select
+
+from recommender.types import Recommendation
+from shop.db import transaction
+from shop.models import Customer, EventKind, EventSource, InteractionEvent, Product, utcnow
+
+#: Shopper actions on a shown product that count as feedback.
+FEEDBACK_KINDS = (EventKind.CLICK, EventKind.ADD_TO_CART, EventKind.PURCHASE)
+_MAX_ID_LENGTH = 64
+
+
+class FeedbackError(ValueError):
+    """The feedback cannot be recorded (unknown product or customer, bad id or kind); nothing was written."""
+
+
+def _check_common(recommendation_id: str, session_id: str | None) -> None:
+    if not recommendation_id or len(recommendation_id) > _MAX_ID_LENGTH:
+        raise FeedbackError(
+            f"recommendation_id must be 1..{_MAX_ID_LENGTH} characters, got {recommendation_id!r}"
+        )
+    if session_id is not None and len(session_id) > 200:
+        raise FeedbackError("session_id is longer than 200 characters")
+
+
+def record_shown(
+    engine: Engine,
+    recommendations: Sequence[Recommendation],
+    *,
+    customer_id: int | None,
+    session_id: str | None,
+    source: EventSource = EventSource.CHAT,
+    at: datetime | None = None,
+) -> int:
+    """Record one RECOMMENDATION_SHOWN event per product of a shown list; returns how many."""
+    if not recommendations:
+        return 0
+    for recommendation in recommendations:
+        _check_common(recommendation.recommendation_id, session_id)
+    at = at or utcnow()
+    with transaction(engine) as session:
+        _check_customer(session, customer_id)
+        session.add_all(
+            InteractionEvent(
+                customer_id=customer_id,
+                session_id=session_id,
+                product_id=recommendation.product_id,
+                kind=EventKind.RECOMMENDATION_SHOWN,
+                source=source,
+                recommendation_id=recommendation.recommendation_id,
+                occurred_at=at,
+            )
+            for recommendation in recommendations
+        )
+    return len(recommendations)
+
+
+def record_feedback(
+    engine: Engine,
+    *,
+    kind: EventKind,
+    product_id: int,
+    recommendation_id: str,
+    customer_id: int | None,
+    session_id: str | None,
+    source: EventSource = EventSource.CHAT,
+    at: datetime | None = None,
+) -> None:
+    """Record a click, add-to-cart or purchase of a recommended product (one transaction)."""
+    if kind not in FEEDBACK_KINDS:
+        raise FeedbackError(f"feedback kind must be one of {[k.value for k in FEEDBACK_KINDS]}, got {kind!r}")
+    _check_common(recommendation_id, session_id)
+    with transaction(engine) as session:
+        _check_customer(session, customer_id)
+        if session.get(Product, product_id) is None:
+            raise FeedbackError(f"product {product_id} does not exist")
+        session.add(
+            InteractionEvent(
+                customer_id=customer_id,
+                session_id=session_id,
+                product_id=product_id,
+                kind=kind,
+                source=source,
+                recommendation_id=recommendation_id,
+                occurred_at=at or utcnow(),
+            )
+        )
+
+
+def _check_customer(session, customer_id: int | None) -> None:  # type: ignore[no-untyped-def]
+    if customer_id is not None and session.get(Customer, customer_id) is None:
+        raise FeedbackError(f"customer {customer_id} does not exist")
+
+
+@dataclass(frozen=True)
+class ClickThroughReport:
+    since: datetime | None
+    lists_shown: int
+    impressions: int
+    #: Feedback events on a product that was shown in the list named by their recommendation_id.
+    clicks: int
+    add_to_carts: int
+    purchases: int
+    lists_with_click: int
+
+    @property
+    def click_through_rate(self) -> float:
+        return self.clicks / self.impressions if self.impressions else 0.0
+
+    @property
+    def add_to_cart_rate(self) -> float:
+        return self.add_to_carts / self.impressions if self.impressions else 0.0
+
+    @property
+    def conversion_rate(self) -> float:
+        return self.purchases / self.impressions if self.impressions else 0.0
+
+    @property
+    def list_click_rate(self) -> float:
+        return self.lists_with_click / self.lists_shown if self.lists_shown else 0.0
+
+
+def click_through_report(engine: Engine, *, since: datetime | None = None) -> ClickThroughReport:
+    """Impressions and the clicks, add-to-carts and purchases that followed them, by list id."""
+    shown = InteractionEvent.__table__.alias("shown")
+    acted = InteractionEvent.__table__.alias("acted")
+    shown_filter = [
+        shown.c.kind == EventKind.RECOMMENDATION_SHOWN.value,
+        shown.c.recommendation_id.is_not(None),
+    ]
+    if since is not None:
+        shown_filter.append(shown.c.occurred_at >= since)
+    # One row per (list, product) impression, so a product shown twice in a list counts once.
+    impressions = (
+        select(shown.c.recommendation_id, shown.c.product_id)
+        .where(*shown_filter)
+        .group_by(shown.c.recommendation_id, shown.c.product_id)
+        .subquery("impressions")
+    )
+    feedback = (
+        select(acted.c.recommendation_id, acted.c.product_id, acted.c.kind)
+        .where(acted.c.kind.in_([k.value for k in FEEDBACK_KINDS]), acted.c.recommendation_id.is_not(None))
+        .group_by(acted.c.recommendation_id, acted.c.product_id, acted.c.kind)
+        .subquery("feedback")
+    )
+    joined = select(impressions.c.recommendation_id, feedback.c.kind).join(
+        feedback,
+        and_(
+            feedback.c.recommendation_id == impressions.c.recommendation_id,
+            feedback.c.product_id == impressions.c.product_id,
+        ),
+    )
+    with engine.connect() as connection:
+        impressions_count = connection.execute(select(func.count()).select_from(impressions)).scalar_one()
+        lists = connection.execute(
+            select(func.count(func.distinct(impressions.c.recommendation_id)))
+        ).scalar_one()
+        rows = connection.execute(joined).all()
+    by_kind = {kind: 0 for kind in FEEDBACK_KINDS}
+    clicked_lists = set()
+    for recommendation_id, kind in rows:
+        by_kind[EventKind(kind)] += 1
+        if EventKind(kind) == EventKind.CLICK:
+            clicked_lists.add(recommendation_id)
+    return ClickThroughReport(
+        since=since,
+        lists_shown=int(lists),
+        impressions=int(impressions_count),
+        clicks=by_kind[EventKind.CLICK],
+        add_to_carts=by_kind[EventKind.ADD_TO_CART],
+        purchases=by_kind[EventKind.PURCHASE],
+        lists_with_click=len(clicked_lists),
+    )
