@@ -62,8 +62,9 @@ class FusionWeights:
     numeric_dense_factor: float = 1.0
 
 
-#: Tuned on the dev half of data/search_eval (`shopbot search evaluate --tune`).
-DEFAULT_FUSION = FusionWeights(lexical=1.0, dense=1.0)
+#: Tuned on the dev half of data/search_eval (`shopbot search evaluate --tune`, BENCHMARKS.md):
+#: dense counts 1.5x lexical, but only 0.25x when the query holds numbers or codes.
+DEFAULT_FUSION = FusionWeights(lexical=1.0, dense=1.5, rrf_k=60.0, numeric_dense_factor=0.25)
 #: Cosine above which two products count as near-copies on the first page.
 NEAR_COPY_COSINE = 0.95
 #: "cheap" keeps the cheapest third of the matching products, "premium" the dearest third.
