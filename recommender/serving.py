@@ -189,6 +189,18 @@ class Recommender:
             )
             self._item_vectors[cold] = vectors
             self._item_biases[cold] = biases
+        metadata_index: dict[str, int] = {}
+        meta_rows, meta_cols = [], []
+        for row, item in enumerate(self._items):
+            for name in artifact.feature_space.item_metadata(item):
+                meta_rows.append(row)
+                meta_cols.append(metadata_index.setdefault(name, len(metadata_index)))
+        metadata = sp.csr_matrix(
+            (np.ones(len(meta_rows), dtype=np.float32), (meta_rows, meta_cols)),
+            shape=(n, len(metadata_index)),
+        )
+        lengths = np.sqrt(np.maximum(np.asarray(metadata.sum(axis=1)).ravel(), 1.0))
+        self._metadata_rows = sp.diags(1.0 / lengths).astype(np.float32) @ metadata
         norms = np.linalg.norm(self._item_vectors, axis=1, keepdims=True)
         self._unit_vectors = self._item_vectors / np.maximum(norms, 1e-9)
 
@@ -250,6 +262,11 @@ class Recommender:
             raise UnknownProductError(f"product {product_id} is not in the catalog")
         return self._items[index]
 
+    def representation(self, product_id: int) -> tuple[np.ndarray, float]:
+        """The product's LightFM (embedding, bias) as served; from metadata for untrained products."""
+        index = self._require(product_id)
+        return self._item_vectors[index].copy(), float(self._item_biases[index])
+
     def is_known_customer(self, customer_id: int) -> bool:
         """Whether the model was trained on this customer's interactions."""
         return customer_id in self.artifact.user_index
@@ -297,15 +314,20 @@ class Recommender:
     def similar_items(
         self, product_id: int, k: int = 10, filters: RecommendationFilters | None = None
     ) -> list[Recommendation]:
-        """Products closest to `product_id` in the model's item space (never the product itself).
+        """Alternatives to `product_id` (never the product itself).
 
-        Works for products added after training, through their features. Raises
-        `UnknownProductError` for an id that is not in the catalog.
+        Ranked by two equally weighted, z-scored signals: cosine similarity in the model's item
+        space (what the same shoppers like) and overlap of catalog metadata (category levels,
+        brand, price band, colour, material, attributes), so that alternatives to a laptop are
+        laptops, not the mouse its buyers also bought. Works for products added after training,
+        through their features. Raises `UnknownProductError` for an id not in the catalog.
         """
         _check_k(k)
         source = self._require(product_id)
         filters = filters or RecommendationFilters()
-        scores = self._unit_vectors @ self._unit_vectors[source]
+        scores = zscore(self._unit_vectors @ self._unit_vectors[source]) + zscore(
+            np.asarray(self._metadata_rows @ self._metadata_rows[source].T.toarray()).ravel()
+        )
         mask = self._candidate_mask(filters)
         mask[source] = False
         top = self._top(scores, mask, k, filters.in_stock_only)

@@ -151,9 +151,23 @@ def test_a_new_product_with_features_only_is_scored_and_placed_among_its_kind(mu
         mutable_shop.artifact, load_catalog(engine), DatabaseHistory(engine), stock=DatabaseStock(engine)
     )
 
+    # Its representation comes from its features and lies among the laptops'.
+    vector, bias = recommender.representation(new_id)
+    assert np.isfinite(bias) and np.linalg.norm(vector) > 0
+    unit = vector / np.linalg.norm(vector)
+
+    def mean_cosine(items) -> float:  # type: ignore[no-untyped-def]
+        vectors = np.array([recommender.representation(i.product_id)[0] for i in items])
+        return float((vectors / np.linalg.norm(vectors, axis=1, keepdims=True) @ unit).mean())
+
+    catalog = load_catalog(engine)
+    laptops = [i for i in catalog if i.leaf_category == "Laptops" and i.product_id != new_id]
+    others = [i for i in catalog if not i.category_path.startswith("Electronics > Computers")]
+    assert mean_cosine(laptops) > mean_cosine(others) + 0.1
+
     similar = recommender.similar_items(new_id, k=10)
     leaves = Counter(recommender.product(r.product_id).leaf_category for r in similar)
-    assert leaves["Laptops"] >= 5, leaves
+    assert leaves["Laptops"] >= 8, leaves
     assert all(r.reason == "Similar to Brand-new 14 inch laptop" for r in similar)
 
     in_category = recommender.recommend(
