@@ -54,3 +54,18 @@ def test_price_and_stock_changes_reach_the_filters_without_re_encoding(
     assert build_index(repriced, directory, embedder=embedder).encoded == 0
     loaded = ProductSearch.load(directory, embedder=embedder)
     assert loaded.item(target.id).price == target.price + 1000  # type: ignore[union-attr]
+
+
+def test_an_hnsw_index_is_persisted_and_loaded(
+    tmp_path: Path, catalog: list[CatalogItem], embedder: Embedder, index_dir: Path
+):
+    directory = tmp_path / "search"
+    directory.mkdir()
+    for name in ("manifest.json", "hashes.json", "vectors.npy"):
+        (directory / name).write_bytes((index_dir / name).read_bytes())
+    report = build_index(catalog, directory, embedder=embedder, backend="hnsw")
+    assert report.backend == "hnsw" and (directory / "hnsw.bin").exists()
+    loaded = ProductSearch.load(directory, embedder=embedder)
+    assert loaded.index.vectors.backend == "hnsw"
+    result = loaded.search("tent under 300", k=5)
+    assert result.hits and all(h.price <= 300 and h.category == "Tents" for h in result.hits)
