@@ -37,6 +37,7 @@ from search.index import IndexFiles, assemble, load_index
 from search.normalize import looks_like_code, tokens
 from search.query import Constraints, ParsedQuery, QueryParser
 from search.session import FollowUp, SearchSession, parse_follow_up
+from search.spelling import model_vocabulary_words
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +126,7 @@ class ProductSearch:
         self.embedder = embedder or shared_embedder(index.manifest.get("model_path") or None)
         self.personal_scores = personal_scores
         self.fusion = fusion
+        index.corrector.protect(model_vocabulary_words(self.embedder.model_path))
         self.parser = QueryParser(index.vocabulary, corrector=index.corrector)
         self.filters = FilterColumns(self.items)
         self._row = {item.id: row for row, item in enumerate(self.items)}

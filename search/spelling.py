@@ -28,9 +28,15 @@ QUERY_WORDS = FILLER_WORDS | word_set(
 
 
 class SpellingCorrector:
-    def __init__(self, frequencies: Mapping[str, int]) -> None:
+    def __init__(self, frequencies: Mapping[str, int], *, dictionary: Iterable[str] = ()) -> None:
         self.frequencies = dict(frequencies)
         self._choices = [w for w in self.frequencies if len(w) >= 3 and w.isalpha()]
+        #: Real words that are left alone even though the catalog lacks them ("lover" must not
+        #: become "love"). Short ones are not protected: "t-shit" should still become "t-shirt".
+        self.dictionary = {w for w in dictionary if len(w) >= 5}
+
+    def protect(self, words: Iterable[str]) -> None:
+        self.dictionary |= {w for w in words if len(w) >= 5}
 
     @classmethod
     def from_texts(cls, texts: Iterable[str], extra_words: Iterable[str] = ()) -> SpellingCorrector:
@@ -48,6 +54,7 @@ class SpellingCorrector:
             or looks_like_code(word)
             or word in self.frequencies
             or word in QUERY_WORDS
+            or word in self.dictionary
         ):
             return word
         max_distance = 1 if len(word) <= 5 else 2
@@ -63,3 +70,13 @@ class SpellingCorrector:
     def correct(self, text: str) -> str:
         """The text with unknown words replaced; everything else (numbers, symbols) untouched."""
         return re.sub(r"[a-z]+", lambda m: self.correct_word(m.group(0)), text)
+
+
+def model_vocabulary_words(model_path: str) -> set[str]:
+    """Whole English words of the embedding model's WordPiece vocabulary (a free, offline dictionary)."""
+    from pathlib import Path
+
+    vocab = Path(model_path) / "vocab.txt"
+    if not vocab.exists():
+        return set()
+    return {w for w in vocab.read_text(encoding="utf-8").split() if w.isalpha() and w.islower()}
