@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import secrets
 import sqlite3
@@ -200,6 +201,10 @@ class LevelResult:
     errors: int
     error_rate: float
     error_kinds: dict[str, int] = field(default_factory=dict)
+    #: p50 / p95 latency (ms) and message count per conversation kind.
+    by_kind: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: Load average of the machine (1 min) when the level ended: the machine is shared.
+    load_average: float = 0.0
 
 
 async def send(
@@ -303,6 +308,14 @@ async def run_level(
     kinds: dict[str, int] = {}
     for error in errors:
         kinds[error] = kinds.get(error, 0) + 1
+    by_kind: dict[str, dict[str, float]] = {}
+    for kind in sorted({s.kind for s in measured}):
+        of_kind = [s.latency * 1000 for s in measured if s.kind == kind]
+        by_kind[kind] = {
+            "messages": len(of_kind),
+            "p50_ms": round(percentile(of_kind, 50), 1),
+            "p95_ms": round(percentile(of_kind, 95), 1),
+        }
     return LevelResult(
         profile=profile,
         shoppers=shoppers,
@@ -317,6 +330,8 @@ async def run_level(
         errors=len(errors),
         error_rate=round(len(errors) / len(measured), 4) if measured else float("nan"),
         error_kinds=kinds,
+        by_kind=by_kind,
+        load_average=round(os.getloadavg()[0], 2),
     )
 
 
@@ -502,8 +517,14 @@ def print_table(results: list[LevelResult]) -> None:
         print(
             f"{r.profile:<28} {r.shoppers:>4} {r.messages:>6} {r.throughput_msg_s:>7.2f} {r.p50_ms:>8.0f} "
             f"{r.p95_ms:>8.0f} {r.p99_ms:>8.0f} {r.max_ms:>8.0f} {r.errors:>7} {r.error_rate:>8.4f}"
+            + f"  load {r.load_average:.1f}"
             + (f"  {r.error_kinds}" if r.error_kinds else "")
         )
+        for kind, stats in r.by_kind.items():
+            print(
+                f"    {kind:<14} {stats['messages']:>6.0f} msgs  "
+                f"p50 {stats['p50_ms']:>6.0f} ms  p95 {stats['p95_ms']:>6.0f} ms"
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
