@@ -201,6 +201,16 @@ class Recommender:
         )
         lengths = np.sqrt(np.maximum(np.asarray(metadata.sum(axis=1)).ravel(), 1.0))
         self._metadata_rows = sp.diags(1.0 / lengths).astype(np.float32) @ metadata
+        # Moments of the item representations, so a request z-scores LightFM scores in O(d^2).
+        vectors64 = self._item_vectors.astype(np.float64)
+        biases64 = self._item_biases.astype(np.float64)
+        self._vector_mean = vectors64.mean(axis=0)
+        centered = vectors64 - self._vector_mean
+        self._vector_covariance = centered.T @ centered / max(n, 1)
+        self._vector_bias_covariance = centered.T @ (biases64 - biases64.mean()) / max(n, 1)
+        self._bias_mean = float(biases64.mean()) if n else 0.0
+        self._bias_variance = float(biases64.var()) if n else 0.0
+        del vectors64, centered
         norms = np.linalg.norm(self._item_vectors, axis=1, keepdims=True)
         self._unit_vectors = self._item_vectors / np.maximum(norms, 1e-9)
 
@@ -213,7 +223,8 @@ class Recommender:
             if new is not None:
                 old_to_new[old] = new
         # Row j of the transposed kNN matrix: how much having j in the history adds to each item.
-        self._knn_by_history = remap_square(artifact.knn, old_to_new, n).T.tocsr()
+        self._knn = remap_square(artifact.knn, old_to_new, n)
+        self._knn_by_history = self._knn.T.tocsr()
         self._co_purchases = remap_square(artifact.co_purchases, old_to_new, n)
         self._purchase_counts = np.asarray(self._co_purchases.diagonal()).astype(np.float32)
         self._co_purchases.setdiag(0.0)
@@ -234,6 +245,8 @@ class Recommender:
 
         self._active = np.array([item.active for item in self._items], dtype=bool)
         self._in_stock = np.array([item.stock > 0 for item in self._items], dtype=bool) & self._active
+        self._unavailable = np.flatnonzero(~self._in_stock)
+        self._inactive = np.flatnonzero(~self._active)
         self._prices = np.array([item.price for item in self._items], dtype=np.float64)
         self._brands = np.array([_normalize_name(item.brand or "") for item in self._items], dtype=object)
         by_category: dict[str, list[int]] = defaultdict(list)
@@ -292,13 +305,14 @@ class Recommender:
         filters = filters or RecommendationFilters()
         context = self.context(customer_id, session_product_ids=session_product_ids, segment=segment)
         strategy, scores = self.scores(context)
-        mask = self._candidate_mask(filters)
-        mask[context.purchased] = False
-        top = self._top(scores, mask, k, filters.in_stock_only)
+        if strategy == Strategy.POPULAR:
+            scores = scores.copy()  # the shared popularity array is masked in place below
+        scores, candidates = self._exclude(scores, filters, context.purchased)
+        top = self._top(scores, k, filters.in_stock_only, candidates)
         list_id = new_recommendation_id()
         results = []
-        for rank, index in enumerate(top, start=1):
-            reason = self._personal_reason(context, index) if strategy != Strategy.POPULAR else None
+        reasons = self._personal_reasons(context, top) if strategy != Strategy.POPULAR else [None] * len(top)
+        for rank, (index, reason) in enumerate(zip(top, reasons, strict=True), start=1):
             results.append(
                 self._result(
                     index,
@@ -330,7 +344,7 @@ class Recommender:
         )
         mask = self._candidate_mask(filters)
         mask[source] = False
-        top = self._top(scores, mask, k, filters.in_stock_only)
+        top = self._top(scores, k, filters.in_stock_only, np.flatnonzero(mask))
         list_id = new_recommendation_id()
         reason = f"Similar to {self._items[source].title}"
         return [
@@ -365,7 +379,7 @@ class Recommender:
         scores = strength.sum(axis=0)
         best_source = np.asarray(sources)[strength.argmax(axis=0)]
         paired = mask & (scores > 0)
-        top = list(self._top(scores, paired, k, filters.in_stock_only))
+        top = self._top(scores, k, filters.in_stock_only, np.flatnonzero(paired))
         list_id = new_recommendation_id()
         results = [
             self._result(
@@ -444,24 +458,66 @@ class Recommender:
         )
 
     def scores(self, context: ShopperContext) -> tuple[Strategy, np.ndarray]:
-        """The served ranking's scores over the whole catalog, and which path made them."""
+        """The served ranking's scores over the whole catalog, and which path made them.
+
+        Ranks exactly like `components(context).blend(blend_for(context))` (a test holds it to
+        that) but touches the item matrix once: the LightFM scores' mean and standard deviation
+        come from the precomputed mean and covariance of the item representations (O(d^2)), and
+        the kNN part, non-zero only near the history, is z-scored from its non-zeros and added
+        sparsely (its constant shift does not change the order and is left out).
+        """
         if context.is_empty:
             return Strategy.POPULAR, self._segment_popularity.get(context.segment or "", self._popularity)
         strategy = Strategy.SESSION if context.session_only else Strategy.PERSONAL
-        return strategy, self.components(context).blend(self.blend_for(context))
+        weights = self.blend_for(context)
+        popularity = self._segment_popularity.get(context.segment or "", self._popularity)
+        user = self._user_vector(context)
+        n = len(self._items)
+        scores = self._item_vectors @ user
+        mean = float(self._vector_mean @ user) + self._bias_mean
+        variance = float(user @ self._vector_covariance @ user) + 2.0 * float(
+            self._vector_bias_covariance @ user
+        )
+        std = float(np.sqrt(max(variance + self._bias_variance, 0.0)))
+        if std > 1e-6 and weights.lightfm:
+            scale = weights.lightfm / std
+            scores += self._item_biases
+            scores -= mean
+            scores *= scale
+        else:
+            scores[:] = 0.0
+        if weights.popularity:
+            scores += weights.popularity * popularity
+        if weights.knn and len(context.indices):
+            rows = self._knn_by_history[context.indices]
+            contributions = rows.data.astype(np.float64) * np.repeat(
+                context.weights.astype(np.float64), np.diff(rows.indptr)
+            )
+            nonzero, inverse = np.unique(rows.indices, return_inverse=True)
+            values = np.bincount(inverse, weights=contributions, minlength=len(nonzero))
+            if len(nonzero):
+                knn_mean = values.sum() / n
+                knn_std = np.sqrt(max((values**2).sum() / n - knn_mean**2, 0.0))
+                if knn_std > 1e-12:
+                    scores[nonzero] += (weights.knn / knn_std) * values.astype(np.float32)
+        return strategy, scores
+
+    def _user_vector(self, context: ShopperContext) -> np.ndarray:
+        if context.user_row is not None:
+            return self._user_vectors[context.user_row]
+        # A user vector from the features of the products they looked at: their mean embedding.
+        weights = context.weights / context.weights.sum()
+        return (weights @ self._item_vectors[context.indices]).astype(np.float32)
 
     def blend_for(self, context: ShopperContext) -> BlendWeights:
         cold = len(context.indices) <= self.artifact.config.cold_max_interactions
         return self.artifact.blend_cold if cold else self.artifact.blend_warm
 
     def components(self, context: ShopperContext) -> Components:
+        """The three z-scored component scores, each over the whole catalog (the reference blend)."""
         zeros = np.zeros(len(self._items), dtype=np.float32)
-        if context.user_row is not None:
-            lightfm = self._item_vectors @ self._user_vectors[context.user_row] + self._item_biases
-        elif len(context.indices):
-            # A user vector from the features of the products they looked at: their mean embedding.
-            weights = context.weights / context.weights.sum()
-            lightfm = self._item_vectors @ (weights @ self._item_vectors[context.indices]) + self._item_biases
+        if context.user_row is not None or len(context.indices):
+            lightfm = self._item_vectors @ self._user_vector(context) + self._item_biases
         else:
             lightfm = zeros
         if len(context.indices):
@@ -513,47 +569,90 @@ class Recommender:
                 mask[index] = False
         return mask
 
-    def _top(self, scores: np.ndarray, mask: np.ndarray, k: int, check_stock: bool) -> list[int]:
-        """Indices of the best `k` masked scores, best first; re-checks live stock when it can."""
-        wanted = k + _STOCK_CHECK_MARGIN if (check_stock and self._stock is not None) else k
-        candidates = np.flatnonzero(mask)
-        if len(candidates) == 0:
-            return []
-        masked = scores[candidates]
-        if len(candidates) > wanted:
-            part = np.argpartition(-masked, wanted - 1)[:wanted]
-        else:
-            part = np.arange(len(candidates))
-        order = candidates[part[np.argsort(-masked[part], kind="stable")]]
-        if check_stock and self._stock is not None:
-            live = self._stock.stock([self._items[i].product_id for i in order])
-            in_stock = [i for i in order if live.get(self._items[i].product_id, 0) > 0]
-            if len(in_stock) < k and len(candidates) > len(order):
-                # Rare: stock ran out for several top products since the catalog was loaded.
-                for i in order:
-                    if live.get(self._items[i].product_id, 0) <= 0:
-                        self._in_stock[i] = False
-                mask = mask.copy()
-                mask[order] = False
-                return in_stock + self._top(scores, mask, k - len(in_stock), check_stock)
-            return in_stock[:k]
-        return [int(i) for i in order[:k]]
+    def _exclude(
+        self, scores: np.ndarray, filters: RecommendationFilters, excluded: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Rule out what the filters (and `excluded`) forbid: (scores, candidate indices or None).
 
-    def _personal_reason(self, context: ShopperContext, index: int) -> str | None:
-        if not len(context.indices):
-            return None
-        contributions = self._knn_by_history[context.indices][:, index].toarray().ravel() * context.weights
-        if contributions.max(initial=0.0) > 0:
-            source = int(context.indices[int(contributions.argmax())])
-        else:
-            similarity = self._unit_vectors[context.indices] @ self._unit_vectors[index]
-            source = int(context.indices[int(similarity.argmax())])
-        title = self._items[source].title
-        if context.session_only:
-            return _SESSION_REASON.format(title=title)
-        return _REASON_VERB.get(context.kinds.get(source, EventKind.VIEW), _SESSION_REASON).format(
-            title=title
+        Without category, brand, price or explicit exclusions this sets only the precomputed
+        unavailable products to -inf, in place. With them it returns the allowed indices, so
+        the selection runs over those alone.
+        """
+        plain = not (
+            filters.category
+            or filters.brand
+            or filters.min_price is not None
+            or filters.max_price is not None
+            or filters.exclude_product_ids
         )
+        if plain:
+            scores[self._unavailable if filters.in_stock_only else self._inactive] = -np.inf
+            scores[excluded] = -np.inf
+            return scores, None
+        mask = self._candidate_mask(filters)
+        mask[excluded] = False
+        return scores, np.flatnonzero(mask)
+
+    def _top(
+        self, scores: np.ndarray, k: int, check_stock: bool, candidates: np.ndarray | None = None
+    ) -> list[int]:
+        """Indices of the best `k` finite scores (among `candidates` if given), best first.
+
+        Re-checks live stock of the chosen products when it can. (Selecting among candidates
+        matters: argpartition slows down badly on an array that is mostly -inf ties.)
+        """
+        values = scores if candidates is None else scores[candidates]
+        n = len(values)
+        wanted = min(n, k + _STOCK_CHECK_MARGIN if (check_stock and self._stock is not None) else k)
+        if wanted == 0:
+            return []
+        part = np.argpartition(values, n - wanted)[n - wanted :]
+        part = part[np.isfinite(values[part])]
+        part = part[np.argsort(-values[part], kind="stable")]
+        order = [int(i) for i in (part if candidates is None else candidates[part])]
+        if not (check_stock and self._stock is not None) or not order:
+            return order[:k]
+        live = self._stock.stock([self._items[i].product_id for i in order])
+        in_stock = [i for i in order if live.get(self._items[i].product_id, 0) > 0]
+        if len(in_stock) < k and len(order) == wanted:
+            # Rare: stock ran out for several top products since the catalog was loaded.
+            sold_out = [i for i in order if live.get(self._items[i].product_id, 0) <= 0]
+            self._in_stock[sold_out] = False
+            self._unavailable = np.flatnonzero(~self._in_stock)
+            scores = scores.copy()
+            scores[order] = -np.inf
+            return in_stock + self._top(scores, k - len(in_stock), check_stock, candidates)
+        return in_stock[:k]
+
+    def _personal_reasons(self, context: ShopperContext, top: list[int]) -> list[str | None]:
+        """For each top product, the history product that explains it best, as a sentence.
+
+        The history product contributing most to its co-occurrence score, else the one closest
+        in the model's item space.
+        """
+        if not len(context.indices) or not top:
+            return [None] * len(top)
+        weight_of = dict(zip(context.indices.tolist(), context.weights.tolist(), strict=True))
+        similarity = self._unit_vectors[context.indices] @ self._unit_vectors[top].T
+        knn = self._knn
+        reasons: list[str | None] = []
+        for column, index in enumerate(top):
+            start, end = knn.indptr[index], knn.indptr[index + 1]
+            best, best_value = -1, 0.0
+            for neighbour, value in zip(
+                knn.indices[start:end].tolist(), knn.data[start:end].tolist(), strict=True
+            ):
+                contribution = value * weight_of.get(neighbour, 0.0)
+                if contribution > best_value:
+                    best, best_value = neighbour, contribution
+            source = best if best >= 0 else int(context.indices[int(similarity[:, column].argmax())])
+            title = self._items[source].title
+            if context.session_only:
+                reasons.append(_SESSION_REASON.format(title=title))
+            else:
+                verb = _REASON_VERB.get(context.kinds.get(source, EventKind.VIEW), _SESSION_REASON)
+                reasons.append(verb.format(title=title))
+        return reasons
 
     def _popular_reason(self, index: int) -> str:
         return f"Popular in {self._items[index].leaf_category or 'the shop'}"
@@ -583,7 +682,7 @@ class Recommender:
             leaf_mask &= mask
             if not leaf_mask.any():
                 continue
-            top = self._top(self._raw_popularity, leaf_mask, 1, filters.in_stock_only)
+            top = self._top(self._raw_popularity, 1, filters.in_stock_only, np.flatnonzero(leaf_mask))
             for index in top:
                 mask[index] = False
                 results.append(

@@ -18,8 +18,8 @@ from recommender.data import Interaction, ShopData
 from recommender.features import FeatureSpace
 
 
-def recency_decay(age_days: np.ndarray | float, half_life_days: float) -> np.ndarray | float:
-    return np.power(0.5, np.maximum(age_days, 0.0) / half_life_days)
+def recency_decay(age_days: float, half_life_days: float) -> float:
+    return 0.5 ** (max(age_days, 0.0) / half_life_days)
 
 
 def pair_weights(

@@ -265,3 +265,13 @@ def test_each_call_gets_a_new_recommendation_id(recommender):
     second = recommender.recommend(ALICE, k=3)
     assert [r.product_id for r in first] == [r.product_id for r in second]
     assert first[0].recommendation_id != second[0].recommendation_id
+
+
+def test_the_fast_served_scores_rank_exactly_like_the_reference_blend(recommender, trained_shop):
+    contexts = [recommender.context(c) for c in (1, 2, 5, 10)]
+    contexts.append(recommender.context(None, session_product_ids=[1, 18, 30]))
+    for context in contexts:
+        _, fast = recommender.scores(context)
+        reference = recommender.components(context).blend(recommender.blend_for(context))
+        shift = fast - reference  # the kNN part's constant shift is left out of the fast path
+        np.testing.assert_allclose(shift, np.median(shift), atol=1e-3)
