@@ -183,7 +183,6 @@ def measure(size: int, requests: int, neighbours: int) -> dict[str, float]:
         # CPU time of the request itself: what the wall time would be on an idle core.
         result[f"{name} cpu_p50_ms"] = round(cpu_p50, 2)
         result[f"{name} cpu_p99_ms"] = round(cpu_p99, 2)
-    del recommender
     return result
 
 
