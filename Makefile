@@ -78,7 +78,7 @@ rasa-test: $(RASA_VENV)/.installed rasa-model
 	# intent macro-F1 < 0.93, any conversation test fails, or there are fewer than 40.
 	rm -rf var/rasa-test
 	cd bot && ../$(RASA) test nlu --nlu tests/nlu/holdout.yml --out ../var/rasa-test/nlu
-	cd bot && ../$(RASA) test core --stories tests/stories --out ../var/rasa-test/core
+	cd bot && ../$(RASA) test core --stories tests/stories --e2e --out ../var/rasa-test/core
 	$(PY) bot/check_test_results.py var/rasa-test --min-intent-f1 0.93 --min-stories 40
 
 test: lint pytest rasa-test

@@ -57,6 +57,9 @@ FLOW_WORDS = {
 #: Refusals that are about who may see the order rather than about the flow.
 LOOKUP_REFUSALS = {Refusal.NOT_FOUND, Refusal.RETURN_NOT_FOUND, Refusal.EMAIL_REQUIRED}
 
+#: Slots answered in free text, where a number is part of the answer, not an order number.
+FREE_TEXT_SLOTS = frozenset({"new_address", "return_reason"})
+
 YES_NO_BUTTONS = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
 
 
@@ -80,6 +83,17 @@ def confirmed_in_this_form(tracker: Tracker, form: str) -> bool | None:
         elif event.get("event") == "slot" and event.get("name") == "confirmation":
             answer = event.get("value")
     return answer
+
+
+def value_before_latest_message(tracker: Tracker, slot: str) -> Any:
+    """The slot's value just before the shopper's latest message was processed."""
+    value = None
+    events = tracker.events
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
+    for event in events[:last_user]:
+        if event.get("event") == "slot" and event.get("name") == slot:
+            value = event.get("value")
+    return value
 
 
 def order_number_slot(tracker: Tracker) -> str | None:
@@ -155,6 +169,11 @@ class OrderFormValidation(FormValidationAction):
     def validate_order_number(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        before = value_before_latest_message(tracker, "order_number")
+        if before and tracker.get_slot("requested_slot") in FREE_TEXT_SLOTS:
+            # A number inside a free-text answer (a postcode in an address, say) is not a new
+            # order: the order stays the one already verified.
+            return {"order_number": before}
         who = requester(tracker)
         raw = str(slot_value or "").strip()
         if raw == "latest":

@@ -132,13 +132,9 @@ def render(vocabulary: dict[str, list[str]]) -> str:
             values = sorted({*values, *(alt for v in values for alt in COLOR_VARIANTS.get(v, []))})
         lines += [f"  - lookup: {name}", "    examples: |"]
         lines += [f"      - {v}" for v in values]
-    # Synonyms: plural product types -> singular; colour spellings -> the catalog's spelling.
+    # Synonyms: colour spellings -> the catalog's spelling. Product types keep the shopper's words
+    # (search matches plurals itself), so an entity's value is what was typed.
     synonyms: dict[str, set[str]] = {}
-    for value in vocabulary["product"]:
-        words = value.split()
-        plural_form = " ".join([*words[:-1], plural(words[-1])])
-        if plural_form != value:
-            synonyms.setdefault(value, set()).add(plural_form)
     for color in vocabulary["color"]:
         for alt in COLOR_VARIANTS.get(color, []):
             if alt not in vocabulary["color"]:

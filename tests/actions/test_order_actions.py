@@ -546,3 +546,19 @@ def test_handoff_opens_a_ticket_with_a_summary_tells_the_channel_and_pauses(shop
     handoff = json_messages(dispatcher)
     assert handoff == [{"type": "handoff", "ticket_id": ticket.id, "reference": f"T-{ticket.id:06d}"}]
     assert any(e["event"] == "pause" for e in events)
+
+
+def test_a_number_inside_a_new_address_never_replaces_the_verified_order(shop, domain):
+    earlier = [{"event": "slot", "name": "order_number", "value": "100235"}]
+    tracker = make_tracker(
+        "Flat 2, 1 Orchard Road, 238801 Singapore, Singapore",
+        intent="inform",
+        active_loop="change_address_form",
+        customer=ALICE,
+        slots={"order_number": "238801", "requested_slot": "new_address"},
+        validate=["order_number"],
+        events_before=earlier,
+    )
+    dispatcher, events = arun(run(ValidateChangeAddressForm(), tracker, domain))
+    assert slot_events(events)["order_number"] == "100235"
+    assert texts(dispatcher) == []
