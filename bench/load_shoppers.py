@@ -392,7 +392,9 @@ def clone_postgres(template_url: str) -> str:
 
 def drop_postgres(url: str) -> None:
     parsed = make_url(url)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    # The tracker URL names psycopg2 (Rasa's driver); this environment has psycopg 3.
+    admin_url = parsed.set(database="postgres", drivername="postgresql+psycopg")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
     admin.dispose()
