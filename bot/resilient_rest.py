@@ -38,7 +38,13 @@ from sanic.response import HTTPResponse
 
 # shop.privacy is standard-library only, so that it can be imported here, from Rasa's Python.
 sys.path.append(str(Path(__file__).resolve().parent.parent))
+import action_response_validation  # noqa: E402
+
 from shop.privacy import install_pii_masking  # noqa: E402
+
+# Rasa loads this module with its channels, in every profile: the earliest hook we have to
+# replace its per-response JSON-schema check, which costs more CPU than the models do.
+action_response_validation.install()
 
 logger = logging.getLogger(__name__)
 
