@@ -46,6 +46,8 @@ ANN_THRESHOLD = 200_000
 HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 100
 HNSW_EF_SEARCH = 128
+#: Largest neighbour list asked of HNSW; a filter needing more is answered exactly.
+HNSW_MAX_K = 4096
 
 
 def default_index_dir() -> Path:
@@ -95,15 +97,21 @@ class VectorIndex:
         if n <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         if self.hnsw is not None and not exact and allowed > 20 * n and allowed > 0.05 * size:
-            want = min(size, int(n * size / allowed * 2) + 10)
-            self.hnsw.set_ef(max(HNSW_EF_SEARCH, want))
-            labels, distances = self.hnsw.knn_query(query.reshape(1, -1), k=want)
-            rows, scores = labels[0].astype(np.int64), 1.0 - distances[0]
-            if mask is not None:
-                keep = mask[rows]
-                rows, scores = rows[keep], scores[keep]
-            if len(rows) >= n:
-                return rows[:n], scores[:n].astype(np.float32)
+            want = min(size, int(n * size / allowed * 2) + 10, HNSW_MAX_K)
+            try:
+                self.hnsw.set_ef(max(HNSW_EF_SEARCH, want))
+                labels, distances = self.hnsw.knn_query(query.reshape(1, -1), k=want)
+            except RuntimeError:
+                # hnswlib cannot always return `want` neighbours (a sparse corner of the graph);
+                # the exact path below always can.
+                labels = None
+            if labels is not None:
+                rows, scores = labels[0].astype(np.int64), 1.0 - distances[0]
+                if mask is not None:
+                    keep = mask[rows]
+                    rows, scores = rows[keep], scores[keep]
+                if len(rows) >= n:
+                    return rows[:n], scores[:n].astype(np.float32)
         if mask is None:
             scores = self.vectors @ query
             rows = _top(scores, n)
