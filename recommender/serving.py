@@ -176,13 +176,10 @@ class Recommender:
                 vals.append(weight / total)
         feature_rows = sp.csr_matrix((vals, (rows, cols)), shape=(n, len(feature_index)), dtype=np.float32)
         self._item_vectors, self._item_biases = item_representations(artifact, feature_rows)
-        # Products without interactions in training: their representation from metadata alone.
-        cold = [
-            i
-            for i, item in enumerate(self._items)
-            if item.product_id not in artifact.item_index
-            or not artifact.item_has_interactions[artifact.item_index[item.product_id]]
-        ]
+        # Products added after training: their representation from metadata alone. (Products
+        # that were in training without a single interaction keep LightFM's own, whose low bias
+        # says that shoppers passed them over.)
+        cold = [i for i, item in enumerate(self._items) if item.product_id not in artifact.item_index]
         if cold:
             vectors, biases = artifact.cold_item_map.predict(
                 [self._items[i] for i in cold], artifact.feature_space
