@@ -15,6 +15,7 @@ SHOPBOT_MODEL_DIR (default var/models) and a trained model in bot/models.
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 import statistics
 import tempfile
@@ -49,6 +50,13 @@ SCRIPT: list[tuple[str, str]] = [
 ]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads and waited-for children)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    utime, stime, cutime, cstime = (int(v) for v in fields[11:15])
+    return (utime + stime + cutime + cstime) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
@@ -80,7 +88,7 @@ def main(argv: list[str] | None = None) -> None:
     url = f"{config.rasa_url}/webhooks/rest/webhook"
     token = sign_identity(1, secret=IDENTITY_SECRET)
     started = time.perf_counter()
-    with Stack(config):
+    with Stack(config) as stack:
         print(f"stack ready in {time.perf_counter() - started:.0f} s (logs: {config.log_dir})")
 
         def send(sender: str, text: str) -> float:
@@ -98,14 +106,21 @@ def main(argv: list[str] | None = None) -> None:
         for _, text in SCRIPT:
             send(warm, text)
 
+        pids = [process.pid for process in stack._processes.values()]
+        cpu_before = sum(cpu_seconds(pid) for pid in pids)
         by_kind: dict[str, list[float]] = defaultdict(list)
         for _ in range(args.conversations):
             sender = f"bench-{uuid.uuid4().hex[:8]}"
             for kind, text in SCRIPT:
                 by_kind[kind].append(send(sender, text))
+        cpu_used = sum(cpu_seconds(pid) for pid in pids) - cpu_before
 
     everything = [v for values in by_kind.values() for v in values]
     print(f"\n{len(everything)} messages, {args.conversations} conversations, one at a time")
+    print(
+        f"CPU of Rasa + action server: {cpu_used * 1000 / len(everything):.0f} ms per message on average; "
+        f"1-minute load average at the end: {os.getloadavg()[0]:.1f}"
+    )
     print(f"{'kind':18s} {'n':>4s} {'p50 ms':>8s} {'p95 ms':>8s} {'p99 ms':>8s} {'max ms':>8s}")
     for kind, values in [*sorted(by_kind.items()), ("ALL", everything)]:
         print(
