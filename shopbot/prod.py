@@ -150,6 +150,10 @@ def rasa_env(settings: ProdSettings) -> dict[str, str]:
         "SHOPBOT_LOCK_REDIS_PASSWORD": redis.password or "",
         "SHOPBOT_LOCK_KEY_PREFIX": settings.lock_key_prefix,
         "SANIC_REQUEST_MAX_SIZE": str(RASA_MAX_REQUEST_BYTES),
+        # Replicas, not threads, use the cores: one TensorFlow thread per Rasa server avoids
+        # several servers' thread pools fighting over the same few cores.
+        "TF_INTER_OP_PARALLELISM_THREADS": "1",
+        "TF_INTRA_OP_PARALLELISM_THREADS": "1",
     }
 
 
@@ -160,6 +164,8 @@ def action_env(settings: ProdSettings) -> dict[str, str]:
         "SHOPBOT_REDIS_URL": settings.redis_url,
         # rasa-sdk binds to 0.0.0.0 unless told otherwise; locally only our Rasa servers call it.
         "SANIC_HOST": settings.host,
+        # One torch thread per action server (query embeddings): see the TensorFlow note above.
+        "OMP_NUM_THREADS": "1",
     }
 
 

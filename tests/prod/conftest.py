@@ -194,12 +194,7 @@ def prod(postgres_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
             web_port=free_port(),
             model_dir=model_dir,
             log_dir=workdir / "logs",
-            extra_env={
-                "SHOPBOT_ORDER_LOOKUP_LIMIT": str(ORDER_LOOKUP_LIMIT),
-                "OMP_NUM_THREADS": "1",
-                "TF_NUM_INTRAOP_THREADS": "1",
-                "TF_NUM_INTEROP_THREADS": "1",
-            },
+            extra_env={"SHOPBOT_ORDER_LOOKUP_LIMIT": str(ORDER_LOOKUP_LIMIT)},
         )
         with ProdStack(settings, with_web=False) as stack:
             yield ProdDeployment(stack, settings, shop_url, proxy, lock_key_prefix, identity_secret)
