@@ -288,6 +288,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Could not start the assistant: {error}", file=sys.stderr)
         return 1
     finally:
+        # A second Ctrl-C (or a signal relayed by a wrapper) must not abandon the children.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         print("Stopping…", flush=True)
         stack.stop()
 
