@@ -96,8 +96,11 @@ tests/browser/node_modules/.package-lock.json: tests/browser/package.json tests/
 browser-deps: $(CHROMIUM) tests/browser/node_modules/.package-lock.json
 .PHONY: browser-deps
 
+# Each benchmark is a script (slow, minutes each); BENCHMARKS.md names the exact command behind
+# every figure. This target runs the quick ones.
 bench: venvs models
-	$(PY) -m bench
+	$(PY) bench/recommender_movielens.py
+	$(PY) bench/search_latency.py
 
 clean:
 	rm -rf var bot/models
