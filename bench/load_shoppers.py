@@ -68,6 +68,8 @@ from shopbot.serve import BOT_DIR, Stack, StackConfig, free_port  # noqa: E402
 
 TROUBLE_MARK = "having trouble"
 REQUEST_TIMEOUT_S = 30.0
+#: Loading a Rasa model takes a minute on a quiet machine, several on a busy shared one.
+STARTUP_TIMEOUT_S = 900.0
 BENCH_DIR = VAR_DIR / "bench"
 
 
@@ -455,7 +457,12 @@ class SingleServer(Profile):
         self.urls = [self.stack.config.rasa_url]
 
     def __enter__(self) -> SingleServer:
-        self.stack.__enter__()
+        self.stack.start()
+        try:
+            self.stack.wait_until_ready(STARTUP_TIMEOUT_S)
+        except BaseException:
+            self.stack.stop()
+            raise
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -499,7 +506,12 @@ class Production(Profile):
         self.urls = self.stack.rasa_urls
 
     def __enter__(self) -> Production:
-        self.stack.__enter__()
+        self.stack.start()
+        try:
+            self.stack.wait_until_ready(STARTUP_TIMEOUT_S)
+        except BaseException:
+            self.__exit__()
+            raise
         return self
 
     def __exit__(self, *_exc: object) -> None:
