@@ -56,6 +56,25 @@ def drop_postgres_database(admin_url: str, url: str) -> None:
     admin.dispose()
 
 
+class PostgresDatabases:
+    """Creates and drops throwaway databases on the test server (for fixtures in other folders,
+    which cannot import this conftest reliably: pytest loads several modules named `conftest`)."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = admin_url
+
+    def create(self) -> str:
+        return create_postgres_database(self.admin_url)
+
+    def drop(self, url: str) -> None:
+        drop_postgres_database(self.admin_url, url)
+
+
+@pytest.fixture(scope="session")
+def postgres_databases(postgres_server: str) -> PostgresDatabases:
+    return PostgresDatabases(postgres_server)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def empty_database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """URL of an empty database, once per backend."""

@@ -24,15 +24,11 @@ def demo_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'shop.db'}"
     else:
-        from conftest import create_postgres_database
-
-        url = create_postgres_database(request.getfixturevalue("postgres_server"))
+        url = request.getfixturevalue("postgres_databases").create()
     upgrade(url)
     engine = make_engine(url)
     seed_demo_shop(engine, size=TINY, now=NOW)
     yield engine
     engine.dispose()
     if request.param == "postgres":
-        from conftest import drop_postgres_database
-
-        drop_postgres_database(request.getfixturevalue("postgres_server"), url)
+        request.getfixturevalue("postgres_databases").drop(url)
