@@ -196,7 +196,7 @@ class Stack:
             return False
         return False
 
-    def wait_until_ready(self, timeout: float = 300.0) -> None:
+    def wait_until_ready(self, timeout: float = 600.0) -> None:
         deadline = time.monotonic() + timeout
         waiting = set(self._processes)
         while waiting:
