@@ -272,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _terminate)
+    # Started in the background by a non-interactive shell, SIGINT arrives ignored; Ctrl-C must stop us.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     print("Starting the action server, Rasa (loading the model takes about a minute) and the shop page…")
     stack.start()
     try:
