@@ -39,6 +39,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -558,32 +559,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: list[LevelResult] = []
     probes: dict[str, dict[str, int]] = {}
     started_at = datetime.now().isoformat(timespec="seconds")
-    for profile_name in [p.strip() for p in args.profiles.split(",") if p.strip()]:
-        with tempfile.TemporaryDirectory(prefix=f"load-{profile_name}-") as tmp:
-            workdir = Path(tmp)
-            profile: Profile = (
-                SingleServer(workdir) if profile_name == "single" else Production(workdir, args.lock_store)
-            )
+    names = [p.strip() for p in args.profiles.split(",") if p.strip()]
+    # All profiles run at once and take turns level by level, so that both see the same
+    # machine: this one is shared, and its load changes by the minute.
+    with tempfile.TemporaryDirectory(prefix="load-") as tmp, ExitStack() as running:
+        profiles: list[Profile] = []
+        for name in names:
+            workdir = Path(tmp) / name
+            workdir.mkdir()
+            profile = SingleServer(workdir) if name == "single" else Production(workdir, args.lock_store)
             print(f"starting the {profile.name} profile…", flush=True)
             began = time.monotonic()
-            with profile:
-                print(f"  ready after {time.monotonic() - began:.0f} s: {profile.urls}", flush=True)
-                facts = ShopFacts.load(profile.database_url)
-                for shoppers in levels:
-                    result = asyncio.run(
-                        run_level(
-                            profile.name, profile.urls, facts, profile.identity_secret,
-                            shoppers=shoppers, duration=args.duration, warmup=args.warmup,
-                            think=(think_min, think_max), seed=args.seed,
-                        )
-                    )  # fmt: skip
-                    results.append(result)
-                    print_table([result])
-                if args.race_probe and len(profile.urls) > 1:
-                    probes[profile.name] = asyncio.run(
-                        race_probe(profile.urls, profile.rasa_token, args.race_probe)
+            running.enter_context(profile)
+            print(f"  ready after {time.monotonic() - began:.0f} s: {profile.urls}", flush=True)
+            profiles.append(profile)
+        facts = {profile.name: ShopFacts.load(profile.database_url) for profile in profiles}
+        for shoppers in levels:
+            for profile in profiles:
+                result = asyncio.run(
+                    run_level(
+                        profile.name, profile.urls, facts[profile.name], profile.identity_secret,
+                        shoppers=shoppers, duration=args.duration, warmup=args.warmup,
+                        think=(think_min, think_max), seed=args.seed,
                     )
-                    print(f"  race probe: {probes[profile.name]}", flush=True)
+                )  # fmt: skip
+                results.append(result)
+                print_table([result])
+        for profile in profiles:
+            if args.race_probe and len(profile.urls) > 1:
+                probe = race_probe(profile.urls, profile.rasa_token, args.race_probe)
+                probes[profile.name] = asyncio.run(probe)
+                print(f"  race probe ({profile.name}): {probes[profile.name]}", flush=True)
     print()
     print_table(results)
     args.out.parent.mkdir(parents=True, exist_ok=True)
