@@ -87,6 +87,9 @@ def _render_catalog_error(error: Exception) -> None:
 def catalog_import(
     file: str = typer.Argument(..., help="A .csv or .jsonl catalog file (schema: data/catalog-schema.md)."),
     fmt: str | None = typer.Option(None, "--format", help="csv or jsonl (default: from the file name)."),
+    reindex: bool = typer.Option(
+        True, "--reindex/--no-reindex", help="Bring the search index up to date when products changed."
+    ),
 ) -> None:
     """Upsert the file's products by SKU: all rows or none, in one transaction."""
     from shop.catalog import CatalogError, import_catalog
@@ -101,6 +104,24 @@ def catalog_import(
     console.print(
         f"imported {result.total:,} products from {file}: [green]{result.inserted:,} inserted[/green], "
         f"[yellow]{result.updated:,} updated[/yellow], {result.unchanged:,} unchanged",
+        soft_wrap=True,
+    )
+    if reindex and result.changed:
+        _reindex_search()
+
+
+def _reindex_search() -> None:
+    # The CLI composes the layers: the shop package itself knows nothing of search. Only products
+    # whose text changed are re-encoded; a running action server picks the new index up by itself.
+    from search.index import rebuild_from_database
+
+    try:
+        report = rebuild_from_database(db.get_engine())
+    except Exception as error:  # noqa: BLE001 - the import itself is committed; say how to finish
+        _fail(f"imported, but the search index was not rebuilt ({error}): run `shopbot search build`")
+    console.print(
+        f"search index: {report.products:,} products, {report.encoded:,} encoded, "
+        f"{report.removed:,} removed ({report.seconds:.1f} s)",
         soft_wrap=True,
     )
 

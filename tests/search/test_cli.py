@@ -59,3 +59,36 @@ def test_build_writes_the_index_under_the_model_dir_and_reuses_cached_embeddings
 
     answer = runner.invoke(app, ["ask", "can I pay with paypal?"])
     assert answer.exit_code == 0 and "PayPal" in answer.stdout
+
+
+def test_a_catalog_import_brings_the_search_index_up_to_date(shop_env: Path):
+    from shop.config import REPO_ROOT
+    from shopbot.cli import app as shopbot
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["build"]).exit_code == 0
+    before = json.loads((shop_env / "search" / "manifest.json").read_text())["products"]
+
+    imported = runner.invoke(shopbot, ["catalog", "import", str(REPO_ROOT / "data/examples/catalog.csv")])
+
+    assert imported.exit_code == 0, imported.output
+    assert "4 encoded" in imported.output
+    assert json.loads((shop_env / "search" / "manifest.json").read_text())["products"] == before + 4
+    found = runner.invoke(app, ["query", "programmable drip coffee maker", "--json"])
+    assert json.loads(found.stdout)["hits"][0]["sku"] == "EX-1003"
+
+
+def test_an_import_that_changes_nothing_leaves_the_index_alone(shop_env: Path):
+    from shop.config import REPO_ROOT
+    from shopbot.cli import app as shopbot
+
+    runner = CliRunner()
+    example = str(REPO_ROOT / "data/examples/catalog.csv")
+    assert runner.invoke(shopbot, ["catalog", "import", example, "--no-reindex"]).exit_code == 0
+    assert runner.invoke(app, ["build"]).exit_code == 0
+    built_at = json.loads((shop_env / "search" / "manifest.json").read_text())["built_at"]
+
+    again = runner.invoke(shopbot, ["catalog", "import", example])
+
+    assert again.exit_code == 0 and "search index" not in again.output
+    assert json.loads((shop_env / "search" / "manifest.json").read_text())["built_at"] == built_at
