@@ -50,6 +50,10 @@ HNSW_EF_SEARCH = 128
 HNSW_MAX_K = 4096
 
 
+#: The files of an index that hold its embeddings by content hash (enough to seed another build).
+CACHE_FILES = ("manifest.json", "hashes.json", "vectors.npy")
+
+
 def default_index_dir() -> Path:
     from shop.config import get_settings
 

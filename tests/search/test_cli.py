@@ -11,6 +11,7 @@ from sqlalchemy import update
 from typer.testing import CliRunner
 
 from search.cli import app
+from search.index import CACHE_FILES
 from shop.config import get_settings
 from shop.db import make_engine, upgrade
 from shop.demo import TINY, seed_demo_shop
@@ -34,7 +35,7 @@ def shop_env(tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch):
     engine.dispose()
     model_dir = tmp_path / "models"
     (model_dir / "search").mkdir(parents=True)
-    for name in ("manifest.json", "hashes.json", "vectors.npy"):
+    for name in CACHE_FILES:
         shutil.copy(index_dir / name, model_dir / "search" / name)
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("SHOPBOT_MODEL_DIR", str(model_dir))
