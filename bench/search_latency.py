@@ -163,6 +163,7 @@ def main() -> None:
             gc.collect()
     print(f"torch threads {torch.get_num_threads()}, cpu count {os.cpu_count()}")
     if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=2))
 
 
