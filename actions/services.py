@@ -146,12 +146,9 @@ def _load_recommender():  # type: ignore[no-untyped-def]
 
 
 def _search_build() -> object:
-    import json
+    from search.index import build_id
 
-    from search.index import default_index_dir
-
-    manifest = json.loads((default_index_dir() / "manifest.json").read_text())
-    return (manifest.get("built_at"), manifest.get("catalog_fingerprint"))
+    return build_id()
 
 
 def _recommender_build() -> object:

@@ -50,10 +50,7 @@ def build(
     )
     if bar:
         bar.close()
-    console.print(
-        f"search index: {report.products} products ({report.encoded} encoded, {report.reused} reused, "
-        f"{report.removed} removed), backend {report.backend}, {report.seconds:.1f} s -> {report.index_dir}"
-    )
+    console.print(report.describe())
 
 
 @app.command("query")

@@ -31,7 +31,7 @@ from typing import Any, Literal
 import numpy as np
 
 from search.catalog import CatalogItem, catalog_fingerprint
-from search.embedding import Embedder
+from search.embedding import BUILD_THREADS, Embedder
 from search.lexical import LexicalIndex
 from search.query import CatalogVocabulary
 from search.spelling import SpellingCorrector
@@ -58,6 +58,23 @@ def default_index_dir() -> Path:
     from shop.config import get_settings
 
     return Path(get_settings().model_dir) / "search"
+
+
+def build_id(index_dir: Path | None = None) -> tuple[str, str] | None:
+    """What tells one build of the index from the next (None while none is built)."""
+    try:
+        manifest = json.loads((Path(index_dir or default_index_dir()) / "manifest.json").read_text())
+    except FileNotFoundError:
+        return None
+    return (manifest.get("built_at"), manifest.get("catalog_fingerprint"))
+
+
+def copy_embedding_cache(source: Path, index_dir: Path) -> None:
+    """Give `index_dir` the embeddings of the index at `source`, so that building it encodes only
+    the products whose text differs."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    for name in CACHE_FILES:
+        shutil.copy2(source / name, index_dir / name)
 
 
 class VectorIndex:
@@ -149,6 +166,12 @@ class BuildReport:
     backend: Backend
     seconds: float
     index_dir: Path
+
+    def describe(self) -> str:
+        return (
+            f"search index: {self.products} products ({self.encoded} encoded, {self.reused} reused, "
+            f"{self.removed} removed), backend {self.backend}, {self.seconds:.1f} s -> {self.index_dir}"
+        )
 
 
 @dataclass
@@ -256,7 +279,7 @@ def build_index(
     """
     started = time.perf_counter()
     index_dir = Path(index_dir or default_index_dir())
-    embedder = embedder or Embedder(threads=2)
+    embedder = embedder or Embedder(threads=BUILD_THREADS)
     model_id = embedder.model_id
     cache = read_cache(index_dir, model_id)
     old_hashes = set(cache)
@@ -350,4 +373,4 @@ def rebuild_from_database(engine: Any = None, index_dir: Path | None = None) -> 
     from search.catalog import load_catalog
     from shop.db import get_engine
 
-    return build_index(load_catalog(engine or get_engine()), index_dir, embedder=Embedder(threads=2))
+    return build_index(load_catalog(engine or get_engine()), index_dir)

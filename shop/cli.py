@@ -119,11 +119,7 @@ def _reindex_search() -> None:
         report = rebuild_from_database(db.get_engine())
     except Exception as error:  # noqa: BLE001 - the import itself is committed; say how to finish
         _fail(f"imported, but the search index was not rebuilt ({error}): run `shopbot search build`")
-    console.print(
-        f"search index: {report.products:,} products, {report.encoded:,} encoded, "
-        f"{report.removed:,} removed ({report.seconds:.1f} s)",
-        soft_wrap=True,
-    )
+    console.print(report.describe(), soft_wrap=True)
 
 
 @catalog_app.command("export")

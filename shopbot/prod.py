@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -325,14 +324,11 @@ def prepare_shop(
 def _reuse_embedding_cache(index_dir: Path) -> None:
     """Start a first index from `make run`'s embeddings: products are encoded by content hash,
     so only what differs is encoded again (minutes of CPU saved on the same demo catalog)."""
-    from search.index import CACHE_FILES, default_index_dir
+    from search.index import build_id, copy_embedding_cache, default_index_dir
 
     source = default_index_dir()
-    if (index_dir / "manifest.json").exists() or not (source / "manifest.json").exists():
-        return
-    index_dir.mkdir(parents=True, exist_ok=True)
-    for name in CACHE_FILES:
-        shutil.copy2(source / name, index_dir / name)
+    if build_id(index_dir) is None and build_id(source) is not None:
+        copy_embedding_cache(source, index_dir)
 
 
 def _shop_is_empty(database_url: str) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ from sqlalchemy import update
 from typer.testing import CliRunner
 
 from search.cli import app
-from search.index import CACHE_FILES
+from search.index import copy_embedding_cache
 from shop.config import get_settings
 from shop.db import make_engine, upgrade
 from shop.demo import TINY, seed_demo_shop
@@ -34,9 +33,7 @@ def shop_env(tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch):
         connection.execute(update(Product).where(~or_(*keep)).values(active=False))
     engine.dispose()
     model_dir = tmp_path / "models"
-    (model_dir / "search").mkdir(parents=True)
-    for name in CACHE_FILES:
-        shutil.copy(index_dir / name, model_dir / "search" / name)
+    copy_embedding_cache(index_dir, model_dir / "search")
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("SHOPBOT_MODEL_DIR", str(model_dir))
     get_settings.cache_clear()

@@ -9,7 +9,7 @@ from pathlib import Path
 from search.catalog import CatalogItem
 from search.embedding import Embedder
 from search.engine import ProductSearch
-from search.index import CACHE_FILES, build_index
+from search.index import build_index, copy_embedding_cache
 
 
 def test_a_rebuild_encodes_only_new_and_changed_products(
@@ -17,9 +17,7 @@ def test_a_rebuild_encodes_only_new_and_changed_products(
 ):
     directory = tmp_path / "search"
     # Start from the session's index so the first build below is already incremental.
-    for name in CACHE_FILES:
-        directory.mkdir(exist_ok=True)
-        (directory / name).write_bytes((index_dir / name).read_bytes())
+    copy_embedding_cache(index_dir, directory)
     changed = [replace(catalog[0], title=catalog[0].title + " (2026 edition)"), *catalog[1:-1]]
     report = build_index(changed, directory, embedder=embedder)
     assert report.encoded == 1
@@ -36,9 +34,7 @@ def test_an_unchanged_catalog_encodes_nothing(
     tmp_path: Path, catalog: list[CatalogItem], embedder: Embedder, index_dir: Path
 ):
     directory = tmp_path / "search"
-    directory.mkdir()
-    for name in CACHE_FILES:
-        (directory / name).write_bytes((index_dir / name).read_bytes())
+    copy_embedding_cache(index_dir, directory)
     assert build_index(catalog, directory, embedder=embedder).encoded == 0
 
 
@@ -46,9 +42,7 @@ def test_price_and_stock_changes_reach_the_filters_without_re_encoding(
     tmp_path: Path, catalog: list[CatalogItem], embedder: Embedder, index_dir: Path
 ):
     directory = tmp_path / "search"
-    directory.mkdir()
-    for name in CACHE_FILES:
-        (directory / name).write_bytes((index_dir / name).read_bytes())
+    copy_embedding_cache(index_dir, directory)
     target = catalog[3]
     repriced = [replace(i, price=i.price + 1000) if i.id == target.id else i for i in catalog]
     assert build_index(repriced, directory, embedder=embedder).encoded == 0
@@ -60,9 +54,7 @@ def test_an_hnsw_index_is_persisted_and_loaded(
     tmp_path: Path, catalog: list[CatalogItem], embedder: Embedder, index_dir: Path
 ):
     directory = tmp_path / "search"
-    directory.mkdir()
-    for name in CACHE_FILES:
-        (directory / name).write_bytes((index_dir / name).read_bytes())
+    copy_embedding_cache(index_dir, directory)
     report = build_index(catalog, directory, embedder=embedder, backend="hnsw")
     assert report.backend == "hnsw" and (directory / "hnsw.bin").exists()
     loaded = ProductSearch.load(directory, embedder=embedder)
