@@ -55,7 +55,7 @@ models: data
 
 # `rasa train` reuses the existing model when the fingerprint of the bot's data is unchanged.
 rasa-model: $(RASA_VENV)/.installed
-	cd bot && ../$(RASA) train --quiet --num-threads 2
+	cd bot && ../$(RASA) train --quiet --num-threads 2 --domain domain
 
 # --- the two commands -------------------------------------------------------------------------
 # `make run PROFILE=prod`: shop database and conversations on PostgreSQL, locks on Redis, two Rasa
@@ -73,7 +73,7 @@ pytest: venvs models rasa-model browser-deps
 	$(VENV)/bin/pytest
 
 rasa-test: $(RASA_VENV)/.installed rasa-model
-	cd bot && ../$(RASA) data validate --fail-on-warnings
+	cd bot && ../$(RASA) data validate --fail-on-warnings --domain domain
 	# Held-out NLU set and conversation tests (bot/tests); the checker fails the target when
 	# intent macro-F1 < 0.93, any conversation test fails, or there are fewer than 40.
 	rm -rf var/rasa-test

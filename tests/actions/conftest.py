@@ -25,7 +25,17 @@ from shop.demo import TINY, seed_demo_shop
 
 @pytest.fixture(scope="session")
 def domain() -> dict[str, Any]:
-    return yaml.safe_load((REPO_ROOT / "bot" / "domain.yml").read_text())
+    """The bot's domain, merged from the topic files in bot/domain/ as Rasa merges them."""
+    merged: dict[str, Any] = {}
+    for path in sorted((REPO_ROOT / "bot" / "domain").glob("*.yml")):
+        for key, value in (yaml.safe_load(path.read_text()) or {}).items():
+            if isinstance(value, dict):
+                merged.setdefault(key, {}).update(value)
+            elif isinstance(value, list):
+                merged.setdefault(key, []).extend(value)
+            else:
+                merged[key] = value
+    return merged
 
 
 @pytest.fixture(scope="session")
