@@ -11,6 +11,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from shop.db import make_engine, upgrade
 from shopbot.serve import BOT_DIR, Stack, StackConfig, free_port
+from tests.tiny_shop import TinyShops
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "SHOPBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -106,6 +107,12 @@ def sqlite_engine(tmp_path) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
     engine = make_engine(url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def tiny_shops(tmp_path_factory: pytest.TempPathFactory) -> TinyShops:
+    """The TINY demo shop, seeded once per session and handed out as private SQLite copies."""
+    return TinyShops(tmp_path_factory.mktemp("tiny-shops"))
 
 
 # --- the live assistant (Rasa + action server + web), shared by every live test ------------------

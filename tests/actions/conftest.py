@@ -7,20 +7,19 @@ another. The actions are pointed at that copy with `actions.context.use_engine`.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from action_harness import IDENTITY_SECRET
 from sqlalchemy import Engine
 
 from actions.context import use_engine
 from shop.config import REPO_ROOT, get_settings
-from shop.db import make_engine, upgrade
-from shop.demo import TINY, seed_demo_shop
+from shop.db import make_engine
+from tests.actions.action_harness import IDENTITY_SECRET
+from tests.tiny_shop import TinyShops, copy_sqlite
 
 
 @pytest.fixture(scope="session")
@@ -39,23 +38,14 @@ def domain() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo-shop") / "template.db"
-    url = f"sqlite:///{path}"
-    upgrade(url)
-    engine = make_engine(url)
-    seed_demo_shop(engine, size=TINY)
-    engine.dispose()
-    return path
+def demo_template(tiny_shops: TinyShops) -> Path:
+    return tiny_shops.template()
 
 
 @pytest.fixture
 def shop(demo_template: Path, tmp_path: Path) -> Iterator[Engine]:
     """A private copy of the seeded TINY shop, used by the actions for this test."""
-    copy = tmp_path / "shop.db"
-    with sqlite3.connect(demo_template) as source, sqlite3.connect(copy) as target:
-        source.backup(target)
-    engine = make_engine(f"sqlite:///{copy}")
+    engine = make_engine(copy_sqlite(demo_template, tmp_path / "shop.db"))
     use_engine(engine)
     yield engine
     use_engine(None)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from action_harness import ALICE, BOB, json_messages, make_tracker, slot_events, texts
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
@@ -40,6 +39,7 @@ from shop.models import (
     SupportTicket,
 )
 from shop.refusals import NOT_FOUND_EXPLANATION
+from tests.actions.action_harness import ALICE, BOB, json_messages, make_tracker, slot_events, texts
 
 
 async def run(action: Any, tracker: Any, domain: dict[str, Any]) -> tuple[CollectingDispatcher, list]:

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from action_harness import ALICE, json_messages, make_tracker, slot_events, texts
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -28,6 +27,7 @@ from actions.shopping import (
 )
 from shop.db import make_engine
 from shop.models import EventKind, EventSource, InteractionEvent, Product
+from tests.actions.action_harness import ALICE, json_messages, make_tracker, slot_events, texts
 
 
 def run(action: Any, tracker: Any, domain: dict[str, Any]) -> tuple[CollectingDispatcher, list]:

@@ -7,37 +7,17 @@ Screenshots are written to test-artifacts/browser/.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
-from browser_support import BROWSER_DIR, CHROMIUM
 
-from shop.db import make_engine, upgrade
-from shop.demo import TINY, seed_demo_shop
-
-TESTS_DIR = BROWSER_DIR.parent
-
-
-def load_test_module(name: str, path: Path) -> ModuleType:
-    """Import a helper module of another test folder (test folders are not packages here)."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-rasa_double = load_test_module("rasa_double", TESTS_DIR / "chat" / "rasa_double.py")
-web_server = load_test_module("web_server", TESTS_DIR / "web" / "web_server.py")
+from tests.browser.browser_support import BROWSER_DIR, CHROMIUM
+from tests.chat import rasa_double
+from tests.tiny_shop import TinyShops
+from tests.web import web_server
 
 
 def _missing_browser_tooling() -> str | None:
@@ -61,13 +41,8 @@ def browser_tooling() -> None:
 
 
 @pytest.fixture(scope="session")
-def tiny_shop(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser-shop') / 'shop.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    seed_demo_shop(engine, size=TINY)
-    engine.dispose()
-    return url
+def tiny_shop(tmp_path_factory: pytest.TempPathFactory, tiny_shops: TinyShops) -> str:
+    return tiny_shops.copy(tmp_path_factory.mktemp("browser-shop") / "shop.db")
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,8 @@ an unreachable assistant. The same widget against the real assistant: test_widge
 from __future__ import annotations
 
 import pytest
-from browser_support import run_scenarios
+
+from tests.browser.browser_support import run_scenarios
 
 pytestmark = pytest.mark.browser
 

@@ -6,12 +6,12 @@ demo customer and ask for the last order. Screenshots land in test-artifacts/bro
 from __future__ import annotations
 
 import pytest
-from browser_support import run_scenarios
 from sqlalchemy import select
 
 from shop.db import make_engine
 from shop.models import Order, Shipment
 from shopbot.serve import Stack
+from tests.browser.browser_support import run_scenarios
 
 pytestmark = [pytest.mark.browser, pytest.mark.rasa]
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from rasa_double import RasaDouble, running_rasa_double
 
-from shop.db import make_engine, upgrade
-from shop.demo import TINY, seed_demo_shop
+from tests.chat.rasa_double import RasaDouble, running_rasa_double
+from tests.tiny_shop import TinyShops
 
 
 @pytest.fixture
@@ -18,11 +17,6 @@ def rasa() -> Iterator[RasaDouble]:
 
 
 @pytest.fixture(scope="session")
-def tiny_shop_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def tiny_shop_url(tmp_path_factory: pytest.TempPathFactory, tiny_shops: TinyShops) -> str:
     """A migrated SQLite database with the tiny demo shop (Alice is customer 1)."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('chat-shop') / 'shop.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    seed_demo_shop(engine, size=TINY)
-    engine.dispose()
-    return url
+    return tiny_shops.copy(tmp_path_factory.mktemp("chat-shop") / "shop.db")

@@ -12,13 +12,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from rasa_double import RasaDouble
 from rich.console import Console
 from typer.testing import CliRunner
 
 from shop.identity import verify_identity_token
 from shopbot.chat import ChatError, ChatSession, render_turn
 from shopbot.cli import app
+from tests.chat.rasa_double import RasaDouble
 from web.rasa import RasaClient
 from web.replies import parse_replies
 

@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 import pexpect
-from rasa_double import RasaDouble
+
+from tests.chat.rasa_double import RasaDouble
 
 SHOPBOT = Path(sys.executable).parent / "shopbot"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from reco_fixtures import SMALL_CONFIG, seeded_sqlite
 from sqlalchemy import Engine
 
 from recommender.artifact import RecommenderArtifact
@@ -14,6 +13,8 @@ from recommender.data import ShopData, load_catalog, load_shop_data
 from recommender.history import DatabaseHistory, DatabaseStock
 from recommender.serving import Recommender
 from recommender.train import build_artifact
+from tests.recommender.reco_fixtures import SMALL_CONFIG, seeded_sqlite
+from tests.tiny_shop import TinyShops
 
 
 @dataclass
@@ -24,18 +25,18 @@ class TrainedShop:
 
 
 @pytest.fixture(scope="module")
-def trained_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrainedShop]:
+def trained_shop(tmp_path_factory: pytest.TempPathFactory, tiny_shops: TinyShops) -> Iterator[TrainedShop]:
     """A TINY shop in SQLite and an artifact trained on it (read-only for tests: do not write)."""
-    engine = seeded_sqlite(tmp_path_factory.mktemp("shop") / "shop.db")
+    engine = seeded_sqlite(tiny_shops, tmp_path_factory.mktemp("shop") / "shop.db")
     data = load_shop_data(engine)
     yield TrainedShop(engine, data, build_artifact(data, SMALL_CONFIG))
     engine.dispose()
 
 
 @pytest.fixture
-def mutable_shop(tmp_path) -> Iterator[TrainedShop]:  # type: ignore[no-untyped-def]
+def mutable_shop(tmp_path, tiny_shops: TinyShops) -> Iterator[TrainedShop]:  # type: ignore[no-untyped-def]
     """Like `trained_shop`, but a fresh copy that a test may change."""
-    engine = seeded_sqlite(tmp_path / "shop.db")
+    engine = seeded_sqlite(tiny_shops, tmp_path / "shop.db")
     data = load_shop_data(engine)
     yield TrainedShop(engine, data, build_artifact(data, SMALL_CONFIG))
     engine.dispose()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from reco_fixtures import SMALL_CONFIG, seeded_sqlite
 from typer.testing import CliRunner
 
 from recommender.cli import app
@@ -13,12 +12,13 @@ from recommender.evaluate import GROUPS, METHODS, evaluate_shop, format_table, w
 from shop.config import get_settings
 from shop.db import get_engine, transaction
 from shop.models import EventKind, EventSource, InteractionEvent
+from tests.recommender.reco_fixtures import SMALL_CONFIG, seeded_sqlite
 
 
 @pytest.fixture
-def cli_shop(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+def cli_shop(tmp_path, tiny_shops, monkeypatch):  # type: ignore[no-untyped-def]
     """DATABASE_URL and the model directory point at a fresh TINY shop under tmp_path."""
-    engine = seeded_sqlite(tmp_path / "shop.db")
+    engine = seeded_sqlite(tiny_shops, tmp_path / "shop.db")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'shop.db'}")
     monkeypatch.setenv("SHOPBOT_MODEL_DIR", str(tmp_path / "models"))
     get_settings.cache_clear()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from reco_fixtures import NOW
 from sqlalchemy import func, select
 
 from recommender.data import SIGNAL_KINDS, load_shop_data
@@ -11,6 +10,7 @@ from recommender.feedback import FeedbackError, click_through_report, record_fee
 from recommender.types import Recommendation, Strategy
 from shop.demo import TINY, seed_demo_shop
 from shop.models import EventKind, InteractionEvent
+from tests.recommender.reco_fixtures import NOW
 
 
 def shown_list(recommendation_id: str, product_ids: list[int]) -> list[Recommendation]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import numpy as np
-from reco_fixtures import SMALL_CONFIG
 
 from recommender.config import TrainConfig
 from recommender.data import Interaction, load_shop_data
@@ -14,6 +13,7 @@ from recommender.train import build_artifact, refresh_artifact
 from recommender.training_set import pair_weights
 from shop.db import transaction
 from shop.models import EventKind, EventSource, InteractionEvent
+from tests.recommender.reco_fixtures import SMALL_CONFIG
 
 
 def test_a_purchase_outweighs_a_cart_a_click_and_a_view_and_recent_outweighs_old(trained_shop):

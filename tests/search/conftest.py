@@ -16,8 +16,8 @@ from search.catalog import CatalogItem, load_catalog
 from search.embedding import Embedder
 from search.engine import ProductSearch
 from search.index import build_index
-from shop.db import make_engine, upgrade
-from shop.demo import TINY, seed_demo_shop
+from shop.db import make_engine
+from tests.tiny_shop import TinyShops
 
 #: Leaf categories kept for the search index used by the tests.
 TEST_CATEGORIES = {
@@ -33,12 +33,9 @@ TEST_CATEGORIES = {
 
 
 @pytest.fixture(scope="session")
-def tiny_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+def tiny_shop(tmp_path_factory: pytest.TempPathFactory, tiny_shops: TinyShops) -> Iterator[Engine]:
     """The TINY demo shop in a migrated SQLite file (read-only for the tests)."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('search-shop') / 'shop.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    seed_demo_shop(engine, size=TINY)
+    engine = make_engine(tiny_shops.copy(tmp_path_factory.mktemp("search-shop") / "shop.db"))
     yield engine
     engine.dispose()
 

@@ -12,19 +12,16 @@ from typer.testing import CliRunner
 from search.cli import app
 from search.index import copy_embedding_cache
 from shop.config import get_settings
-from shop.db import make_engine, upgrade
-from shop.demo import TINY, seed_demo_shop
+from shop.db import make_engine
 from shop.models import Product
-
-from .conftest import TEST_CATEGORIES
+from tests.search.conftest import TEST_CATEGORIES
+from tests.tiny_shop import TinyShops
 
 
 @pytest.fixture
-def shop_env(tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch):
-    url = f"sqlite:///{tmp_path / 'shop.db'}"
-    upgrade(url)
+def shop_env(tmp_path: Path, index_dir: Path, tiny_shops: TinyShops, monkeypatch: pytest.MonkeyPatch):
+    url = tiny_shops.copy(tmp_path / "shop.db")
     engine = make_engine(url)
-    seed_demo_shop(engine, size=TINY)
     with engine.begin() as connection:  # keep the categories whose embeddings are already cached
         leaf = Product.category_path
         keep = [leaf.like(f"%> {c}") for c in TEST_CATEGORIES]

@@ -16,7 +16,6 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -24,9 +23,10 @@ from sqlalchemy import Engine, create_engine, func, select, text
 
 from shop.db import make_engine, upgrade
 from shop.models import Base
+from tests.tiny_shop import FIXED_NOW, TinyShops
 
 #: The demo shop is seeded "as of" this moment; tests pass it as `now` to the domain.
-NOW = datetime(2026, 11, 23, 12, 0, 0)
+NOW = FIXED_NOW
 
 ALICE, BOB, CARLA = 1, 2, 3
 ALICE_EMAIL, BOB_EMAIL, GUEST_EMAIL = "alice@example.com", "bob@example.com", "guest@example.com"
@@ -39,16 +39,8 @@ def seed(engine: Engine) -> None:
 
 
 @pytest.fixture(scope="session")
-def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("cs-template") / "shop.db"
-    url = f"sqlite:///{path}"
-    upgrade(url)
-    engine = make_engine(url)
-    seed(engine)
-    with engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    return str(path)
+def _sqlite_template(tiny_shops: TinyShops) -> str:
+    return str(tiny_shops.template(NOW))
 
 
 @pytest.fixture(scope="session")

@@ -12,10 +12,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 import pytest
-from demo_fixtures import demo_engine
 from sqlalchemy import Engine, select
 
 from shop.models import Customer, Order, OrderLine, Product
+from tests.shop.demo_fixtures import demo_engine
 
 __all__ = ["demo_engine"]  # a fixture, imported for pytest
 

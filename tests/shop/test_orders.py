@@ -3,21 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from cs_shop import (
-    ALICE,
-    ALICE_EMAIL,
-    BOB,
-    BOB_EMAIL,
-    CARLA,
-    GUEST_EMAIL,
-    NOW,
-    _postgres_template,
-    _sqlite_template,
-    row_counts,
-    shop_engine,
-    shop_readonly,
-    snapshot,
-)
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -35,6 +20,21 @@ from shop.orders import (
     recent_orders,
 )
 from shop.refusals import NOT_FOUND_EXPLANATION, Refusal, Refused
+from tests.shop.cs_shop import (
+    ALICE,
+    ALICE_EMAIL,
+    BOB,
+    BOB_EMAIL,
+    CARLA,
+    GUEST_EMAIL,
+    NOW,
+    _postgres_template,
+    _sqlite_template,
+    row_counts,
+    shop_engine,
+    shop_readonly,
+    snapshot,
+)
 
 __all__ = [
     "_postgres_template",

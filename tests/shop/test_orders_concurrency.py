@@ -6,7 +6,6 @@ import threading
 from collections.abc import Callable
 
 import pytest
-from cs_shop import ALICE, BOB, NOW, _postgres_template, _sqlite_template, shop_engine, snapshot
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -16,6 +15,7 @@ from shop.models import Order, OrderStatus, Refund
 from shop.orders import cancel_order
 from shop.refusals import Refusal, Refused
 from shop.returns import create_return, return_options
+from tests.shop.cs_shop import ALICE, BOB, NOW, _postgres_template, _sqlite_template, shop_engine, snapshot
 
 __all__ = ["_postgres_template", "_sqlite_template", "shop_engine"]  # fixtures, imported for pytest
 

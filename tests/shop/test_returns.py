@@ -6,19 +6,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from cs_shop import (
-    ALICE,
-    BOB,
-    BOB_EMAIL,
-    GUEST_EMAIL,
-    NOW,
-    _postgres_template,
-    _sqlite_template,
-    row_counts,
-    shop_engine,
-    shop_readonly,
-    snapshot,
-)
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -32,6 +19,19 @@ from shop.returns import (
     find_returns,
     parse_rma_number,
     return_options,
+)
+from tests.shop.cs_shop import (
+    ALICE,
+    BOB,
+    BOB_EMAIL,
+    GUEST_EMAIL,
+    NOW,
+    _postgres_template,
+    _sqlite_template,
+    row_counts,
+    shop_engine,
+    shop_readonly,
+    snapshot,
 )
 
 __all__ = [

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from cs_shop import ALICE, NOW, _postgres_template, _sqlite_template, row_counts, shop_engine
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shop.identity import GUEST, Requester
 from shop.models import SupportTicket, TicketStatus
 from shop.support import open_ticket, summarize_conversation, ticket_reference
+from tests.shop.cs_shop import ALICE, NOW, _postgres_template, _sqlite_template, row_counts, shop_engine
 
 __all__ = ["_postgres_template", "_sqlite_template", "shop_engine"]  # fixtures, imported for pytest
 

@@ -16,13 +16,13 @@ import pytest
 import requests
 from sqlalchemy import func, select
 from typer.testing import CliRunner
-from web_server import IDENTITY_SECRET, WebServer, start_web_server, stop_web_server
 
 from shop.db import make_engine
-from shop.demo_vocabulary import CATEGORY_PATHS, CATEGORY_SLUGS
+from shop.demo.vocabulary import CATEGORY_PATHS, CATEGORY_SLUGS
 from shop.identity import IDENTITY_METADATA_KEY, sign_identity, verify_identity_token
 from shop.models import Product, Variant
 from shopbot.cli import app as shopbot_app
+from tests.web.web_server import IDENTITY_SECRET, WebServer, start_web_server, stop_web_server
 from web.app import OPENAPI_FILE, STATIC_DIR, create_app
 from web.catalog import category_slug, leaf_category
 
