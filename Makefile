@@ -41,7 +41,7 @@ venvs: $(VENV)/.installed $(RASA_VENV)/.installed
 
 # --- shop data and models ------------------------------------------------------------------
 # Stamps depend on the code that produces them, so a second `make run` skips all of this.
-var/.demo-seeded: $(VENV)/.installed shop/models.py $(wildcard shop/migrations/versions/*.py) $(wildcard shop/demo*.py data/demo/*)
+var/.demo-seeded: $(VENV)/.installed shop/models.py $(wildcard shop/migrations/versions/*.py) $(wildcard shop/demo/*.py data/demo/*)
 	mkdir -p var
 	$(SHOPBOT) db upgrade
 	$(SHOPBOT) demo seed --reset

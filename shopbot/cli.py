@@ -6,8 +6,10 @@ import typer
 
 from recommender.cli import app as recommender_app
 from search.cli import app as search_app
-from shop.cli import catalog_app, db_app, demo_app
+from shop.cli import db_app
+from shop.demo.cli import demo_app
 from shopbot.chat import chat
+from shopbot.importing_cli import catalog_app
 
 app = typer.Typer(
     help="Conversational shopping assistant: shop data, search, recommendations, chat.",

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from shop.models import Customer, Product, Variant
 
 MAX_PAGE_SIZE = 60
-#: The customers planted in every demo shop (see shop/demo.py): the page's "logged in as" switch.
+#: The customers planted in every demo shop (see shop/demo/planted.py): the page's "logged in as" switch.
 DEMO_CUSTOMER_IDS = (1, 2, 3)
 
 

@@ -1,7 +1,7 @@
 """Product catalog of the demo shop: titles, descriptions, prices, attributes, variants.
 
 Products are drawn from the vocabulary in `data/demo/`. Each product also gets hidden
-traits that the shopper simulation (`shop.demo_shoppers`) uses: a popularity and a
+traits that the shopper simulation (`shop.demo.shoppers`) uses: a popularity and a
 latent style vector. They are never stored; a recommender has to rediscover them.
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from shop.demo_vocabulary import PRICE_LEVELS, CategorySpec, Vocabulary
+from shop.demo.vocabulary import PRICE_LEVELS, CategorySpec, Vocabulary
 
 #: Relative price of a product by the price level of its brand.
 PRICE_LEVEL_FACTOR = (0.6, 1.0, 1.75)

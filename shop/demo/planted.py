@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from shop.demo_catalog import CatalogDraft
-from shop.demo_rows import Address
-from shop.demo_shoppers import Shopper, Simulation, make_shopper
+from shop.demo.catalog import CatalogDraft
+from shop.demo.rows import Address
+from shop.demo.shoppers import Shopper, Simulation, make_shopper
 from shop.models import OrderStatus, RefundStatus, ReturnStatus
 
 ALICE_ID, BOB_ID, CARLA_ID = 1, 2, 3

@@ -1,7 +1,7 @@
 """Rows of the demo shop before they are written: one list of plain dicts per table.
 
 The generator builds everything in memory with explicit ids (so foreign keys need no
-round trips) and `shop.demo` writes each list with one bulk `insert()`.
+round trips) and `shop.demo.seed` writes each list with one bulk `insert()`.
 """
 
 from __future__ import annotations

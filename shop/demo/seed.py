@@ -1,9 +1,9 @@
 """The deterministic demo shop: `seed_demo_shop(engine, seed=7, size=DEFAULT)`.
 
 Same seed, size and `now` give the same shop, row for row. The shop has a catalog drawn
-from `data/demo/*.json` (`shop.demo_catalog`), simulated shoppers with hidden tastes and
-their orders, returns and browsing (`shop.demo_shoppers`), and planted customers and
-orders with fixed ids that conversations and tests rely on (`shop.demo_planted`).
+from `data/demo/*.json` (`shop.demo.catalog`), simulated shoppers with hidden tastes and
+their orders, returns and browsing (`shop.demo.shoppers`), and planted customers and
+orders with fixed ids that conversations and tests rely on (`shop.demo.planted`).
 Everything is written with bulk inserts in one transaction; see data/README.md for the
 assumptions behind the numbers.
 """
@@ -22,16 +22,16 @@ import numpy as np
 from sqlalchemy import Connection, Engine, MetaData, Table, func, select, text
 
 from shop.config import get_settings
-from shop.demo_catalog import build_catalog
-from shop.demo_planted import (
+from shop.demo.catalog import build_catalog
+from shop.demo.planted import (
     FIRST_GENERATED_CUSTOMER_ID,
     FIRST_GENERATED_ORDER_ID,
     PLANTED_ORDER_IDS,
     plant,
 )
-from shop.demo_rows import ShopDraft
-from shop.demo_shoppers import Simulation, TasteModel, simulate_shoppers
-from shop.demo_vocabulary import CATEGORY_PATHS, CATEGORY_SLUGS, load_vocabulary
+from shop.demo.rows import ShopDraft
+from shop.demo.shoppers import Simulation, TasteModel, simulate_shoppers
+from shop.demo.vocabulary import CATEGORY_PATHS, CATEGORY_SLUGS, load_vocabulary
 from shop.models import Base
 
 __all__ = [

@@ -24,9 +24,9 @@ from decimal import Decimal
 
 import numpy as np
 
-from shop.demo_catalog import STYLE_DIMENSIONS, CatalogDraft
-from shop.demo_rows import Address, ShopDraft, tracking_number
-from shop.demo_vocabulary import PRICE_LEVELS, CategorySpec, Vocabulary
+from shop.demo.catalog import STYLE_DIMENSIONS, CatalogDraft
+from shop.demo.rows import Address, ShopDraft, tracking_number
+from shop.demo.vocabulary import PRICE_LEVELS, CategorySpec, Vocabulary
 from shop.models import EventKind, EventSource, OrderStatus, RefundStatus, ReturnStatus
 
 #: Marketing segment -> preference (log-odds) for budget, mid and premium brands.

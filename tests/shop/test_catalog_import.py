@@ -171,8 +171,8 @@ class TestCommandLine:
     @pytest.fixture
     def cli(self, engine: Engine, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
         from shop import db
-        from shop.cli import catalog_app
         from shop.config import get_settings
+        from shopbot.importing_cli import catalog_app
 
         monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
         get_settings.cache_clear()

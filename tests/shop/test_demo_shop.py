@@ -189,7 +189,7 @@ def test_the_seed_command_refuses_a_second_shop_without_reset_and_replaces_it_wi
     from typer.testing import CliRunner
 
     from shop import db
-    from shop.cli import demo_app
+    from shop.demo.cli import demo_app
 
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
     get_settings.cache_clear()
