@@ -186,7 +186,7 @@ def similar(product_id: int, k: int = typer.Option(10, "-k", min=1)) -> None:
     from recommender.serving import UnknownProductError
 
     try:
-        _print(_load().similar_items(product_id, k))
+        _print(_load().similar(product_id, k))
     except UnknownProductError as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from None

@@ -21,7 +21,7 @@ class Strategy(enum.StrEnum):
     SESSION = "session"
     #: Nothing known about the shopper: what sells in their segment (or the whole shop).
     POPULAR = "popular"
-    #: `similar_items`: nearest products in the model's item space.
+    #: `similar`: nearest products in the model's item space.
     SIMILAR = "similar"
     #: `bought_together`: co-purchase statistics of orders.
     BOUGHT_TOGETHER = "bought_together"

@@ -48,8 +48,8 @@ def test_a_saved_and_loaded_artifact_gives_the_same_scores(trained_shop, tmp_pat
     assert [r.product_id for r in before.recommend(1, k=10)] == [
         r.product_id for r in after.recommend(1, k=10)
     ]
-    assert [r.product_id for r in before.similar_items(1, k=5)] == [
-        r.product_id for r in after.similar_items(1, k=5)
+    assert [r.product_id for r in before.similar(1, k=5)] == [
+        r.product_id for r in after.similar(1, k=5)
     ]
 
 

@@ -165,7 +165,7 @@ def test_a_new_product_with_features_only_is_scored_and_placed_among_its_kind(mu
     others = [i for i in catalog if not i.category_path.startswith("Electronics > Computers")]
     assert mean_cosine(laptops) > mean_cosine(others) + 0.1
 
-    similar = recommender.similar_items(new_id, k=10)
+    similar = recommender.similar(new_id, k=10)
     leaves = Counter(recommender.product(r.product_id).leaf_category for r in similar)
     assert leaves["Laptops"] >= 8, leaves
     assert all(r.reason == "Similar to Brand-new 14 inch laptop" for r in similar)
@@ -230,7 +230,7 @@ def test_only_products_in_stock_are_recommended_even_when_stock_ran_out_after_lo
 
 
 def test_similar_items_never_include_the_product_and_explain_themselves(recommender):
-    results = recommender.similar_items(1, k=6)
+    results = recommender.similar(1, k=6)
     assert_one_list(results, 6)
     assert 1 not in {r.product_id for r in results}
     assert {r.strategy for r in results} == {Strategy.SIMILAR}
@@ -251,7 +251,7 @@ def test_bought_together_comes_from_orders_and_skips_the_cart(recommender, train
 
 def test_unknown_products_and_bad_k_are_refused_clearly(recommender):
     with pytest.raises(UnknownProductError, match="999999"):
-        recommender.similar_items(999999)
+        recommender.similar(999999)
     with pytest.raises(UnknownProductError):
         recommender.bought_together([999998, 999999])
     with pytest.raises(ValueError, match="k must be a positive integer"):
