@@ -11,9 +11,12 @@ from pathlib import Path
 import typer
 
 from shopbot.lookups import OUTPUT, write_lookups
+from shopbot.nlu_corpus_cli import overlap, realistic
 from shopbot.rasa_results import BOT_DIR, check_results
 
 app = typer.Typer(help="NLU data and Rasa test gates.", no_args_is_help=True)
+app.command("realistic")(realistic)  # issue 17: the realistic corpus report and gates
+app.command("overlap")(overlap)  # issue 17: near-copy check, corpus vs training data
 
 
 @app.command("lookups")
