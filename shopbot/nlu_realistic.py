@@ -16,13 +16,18 @@ started no flow, i.e. predicted `out_of_scope`, `nlu_fallback` (or below the fal
 threshold), or one of the `--detected-intent` names (a language-detection marker, if the
 pipeline sets one).
 
-Where the predictions come from: `rasa test nlu --successes --out DIR` writes
-`intent_successes.json` and `intent_errors.json`, one entry per message (`text`, `intent`,
-`intent_prediction: {name, confidence}`). Rasa 3.6 *undoes* the FallbackClassifier's verdict
-before writing them (rasa/nlu/test.py, `undo_fallback_prediction`), so the fallback is
-reconstructed here from the confidence and the threshold in `bot/config.yml`. Its
-`ambiguity_threshold` needs the second-best confidence, which those files do not keep, so
-ambiguity fallbacks are not counted: the false-fallback figure is a lower bound by that much.
+Where the predictions come from, in the results folder DIR:
+
+* `predictions.json`, written by `bot/tests/nlu/realistic/parse.py` (the model parses each
+  message as the server would): the final prediction, `nlu_fallback` included from both the
+  confidence and the ambiguity threshold. Used when present.
+* otherwise `intent_successes.json` and `intent_errors.json` from
+  `rasa test nlu --successes --out DIR`, one entry per message (`text`, `intent`,
+  `intent_prediction: {name, confidence}`). Rasa 3.6 *undoes* the FallbackClassifier's verdict
+  before writing them (rasa/nlu/test.py, `undo_fallback_prediction`), so the fallback is
+  reconstructed from the confidence and the threshold in `bot/config.yml`; the
+  `ambiguity_threshold` needs the second-best confidence, which those files do not keep, so
+  there the false-fallback figure is a lower bound.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ import yaml
 FALLBACK = "nlu_fallback"
 OUT_OF_SCOPE = "out_of_scope"
 OTHER_LANGUAGES_FILE = "other_languages.yml"
+PREDICTIONS_FILE = "predictions.json"
 REPO_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = REPO_DIR / "bot" / "tests" / "nlu" / "realistic"
 DEFAULT_CONFIG = REPO_DIR / "bot" / "config.yml"
@@ -55,6 +61,7 @@ class Prediction:
     text: str
     intent: str
     confidence: float
+    final: bool = False  # True: the pipeline's own verdict, nlu_fallback not undone
 
 
 @dataclass(slots=True)
@@ -130,12 +137,14 @@ def load_corpus(directory: Path = DEFAULT_CORPUS) -> dict[str, CorpusMessage]:
 
 
 def load_predictions(results: Path) -> dict[str, Prediction]:
-    """Rasa's per-message predictions from a `rasa test nlu --successes --out DIR` folder."""
-    found = [results / name for name in ("intent_successes.json", "intent_errors.json")]
+    """Per-message predictions: `predictions.json` (parse.py), else Rasa's test files."""
+    final = (results / PREDICTIONS_FILE).exists()
+    names = (PREDICTIONS_FILE,) if final else ("intent_successes.json", "intent_errors.json")
+    found = [results / name for name in names]
     if not any(path.exists() for path in found):
         raise FileNotFoundError(
-            f"neither intent_successes.json nor intent_errors.json in {results}: "
-            "run `rasa test nlu --successes --out DIR` first"
+            f"no {PREDICTIONS_FILE}, intent_successes.json or intent_errors.json in {results}:"
+            " run bot/tests/nlu/realistic/parse.py or `rasa test nlu --successes --out DIR`"
         )
     predictions: dict[str, Prediction] = {}
     for path in found:
@@ -145,7 +154,10 @@ def load_predictions(results: Path) -> dict[str, Prediction]:
             predicted = entry.get("intent_prediction") or {}
             text = entry["text"]
             predictions[text] = Prediction(
-                text, predicted.get("name") or "", float(predicted.get("confidence") or 0.0)
+                text,
+                predicted.get("name") or "",
+                float(predicted.get("confidence") or 0.0),
+                final,
             )
     return predictions
 
@@ -177,7 +189,9 @@ def evaluate(
         if prediction is None:
             missing.append(text)
             continue
-        fell_back = prediction.intent == FALLBACK or prediction.confidence < threshold
+        fell_back = prediction.intent == FALLBACK or (
+            not prediction.final and prediction.confidence < threshold
+        )
         if message.kind == "in_scope":
             score = intents.setdefault(message.intent, IntentScore(message.intent))
             score.total += 1
@@ -272,10 +286,14 @@ def run(
     corpus = load_corpus(corpus_dir)
     if threshold is None:
         threshold = fallback_threshold(config) if config.exists() else 0.0
-    report = evaluate(corpus, load_predictions(results), threshold, detected_intents)
+    predictions = load_predictions(results)
+    report = evaluate(corpus, predictions, threshold, detected_intents)
     print(markdown_table(report))
     print()
-    print(f"fallback threshold {threshold} (ambiguity fallbacks not visible in Rasa's files)")
+    if any(p.final for p in predictions.values()):
+        print(f"predictions from {PREDICTIONS_FILE}: the pipeline's own fallback verdicts")
+    else:
+        print(f"fallback below confidence {threshold} (ambiguity fallbacks not in Rasa's files)")
     for text, predicted in report.missed_off_topic[:show_missed]:
         print(f"       not detected: {text!r} -> {predicted}")
     for text in report.missing[:show_missed]:

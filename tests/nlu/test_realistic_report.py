@@ -176,7 +176,7 @@ def test_an_empty_results_folder_is_a_clear_error(tmp_path) -> None:
     (tmp_path / "empty").mkdir()
     outcome = CliRunner().invoke(app, ["nlu", "realistic", str(tmp_path / "empty"), "--corpus", str(corpus)])
     assert outcome.exit_code != 0
-    assert "rasa test nlu --successes" in str(outcome.exception)
+    assert "rasa test nlu --successes --out DIR" in str(outcome.exception)
 
 
 def test_a_text_twice_in_the_corpus_is_refused(tmp_path) -> None:
@@ -186,3 +186,25 @@ def test_a_text_twice_in_the_corpus_is_refused(tmp_path) -> None:
     )
     with pytest.raises(ValueError, match="already in a.yml"):
         load_corpus(corpus)
+
+
+def test_parse_py_predictions_keep_the_pipelines_own_fallback(folders, tmp_path) -> None:
+    """predictions.json (parse.py) wins over Rasa's files; its nlu_fallback is final, and a
+    low confidence without it (ambiguity resolved by the pipeline) is not a fallback."""
+    corpus, results, config = folders
+    from shopbot.nlu_realistic import load_predictions
+
+    final = [
+        {"text": "where is 100234", "intent": "order_status",
+         "intent_prediction": {"name": "order_status", "confidence": 0.50}},
+        {"text": "has my parcel shipped", "intent": "order_status",
+         "intent_prediction": {"name": "nlu_fallback", "confidence": 0.55}},
+    ]  # fmt: skip
+    (results / "predictions.json").write_text(json.dumps(final), encoding="utf-8")
+
+    predictions = load_predictions(results)
+    assert set(predictions) == {"where is 100234", "has my parcel shipped"}
+    report = evaluate(load_corpus(corpus), predictions, fallback_threshold(config))
+    status = report.intents["order_status"]
+    assert (status.total, status.correct, status.false_fallback) == (2, 1, 1)
+    assert len(report.missing) == 10
