@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    CheckConstraint,
     Date,
     DateTime,
     Enum,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -167,6 +169,13 @@ class Order(Base):
     shipping_city: Mapped[str] = mapped_column(String(100))
     shipping_postcode: Mapped[str] = mapped_column(String(20))
     shipping_country: Mapped[str] = mapped_column(String(2))
+    # Checkout (issue 14, migration 0002): None for orders that came from elsewhere (the demo seed).
+    #: The checkout summary the shopper confirmed; unique, so a retried confirmation places nothing twice.
+    checkout_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: The chat conversation that placed the order or filled its cart (conversion analytics).
+    source_conversation: Mapped[str | None] = mapped_column(String(200), index=True)
+    shipping_cost: Mapped[Decimal | None] = mapped_column(Money)
+    payment_method: Mapped[str | None] = mapped_column(String(32))
 
     customer: Mapped[Customer | None] = relationship(back_populates="orders")
     lines: Mapped[list[OrderLine]] = relationship(
@@ -188,6 +197,8 @@ class OrderLine(Base):
     variant_id: Mapped[int | None] = mapped_column(ForeignKey("variants.id"))
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price: Mapped[Decimal] = mapped_column(Money)
+    #: The recommendation list the product was added from (issue 14), for conversion analytics.
+    recommendation_id: Mapped[str | None] = mapped_column(String(64))
 
     order: Mapped[Order] = relationship(back_populates="lines")
     product: Mapped[Product] = relationship()
@@ -304,8 +315,78 @@ class InteractionEvent(Base):
     occurred_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
 
+# --- cart and checkout (issue 14, H-cart; migration 0002) -------------------------------------
+
+
+class Cart(Base):
+    """A shopping cart: a logged-in customer's (one each) or a guest session's (one each).
+
+    A guest's session is the chat conversation id, which the shop page shares with its widget.
+    `revision` grows with every change, so a checkout summary names exactly one cart state.
+    """
+
+    __tablename__ = "carts"
+    __table_args__ = (
+        CheckConstraint("customer_id IS NOT NULL OR session_id IS NOT NULL", name="ck_carts_owner"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), unique=True)
+    session_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    #: The chat conversation that last changed this cart (carried to the order it becomes).
+    conversation_id: Mapped[str | None] = mapped_column(String(200))
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    lines: Mapped[list[CartLine]] = relationship(
+        back_populates="cart", cascade="all, delete-orphan", order_by="CartLine.id"
+    )
+
+
+class CartLine(Base):
+    """One variant in a cart, with the price it had when it was added."""
+
+    __tablename__ = "cart_lines"
+    __table_args__ = (UniqueConstraint("cart_id", "variant_id", name="uq_cart_lines_variant"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cart_id: Mapped[int] = mapped_column(ForeignKey("carts.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    variant_id: Mapped[int] = mapped_column(ForeignKey("variants.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    #: The recommendation list the product was shown in when it was added (None: not recommended).
+    recommendation_id: Mapped[str | None] = mapped_column(String(64))
+    added_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    cart: Mapped[Cart] = relationship(back_populates="lines")
+    product: Mapped[Product] = relationship()
+    variant: Mapped[Variant] = relationship()
+
+
+class CartRequest(Base):
+    """A cart write already done, by its idempotency key (e.g. the chat message id).
+
+    A retried request (a channel re-sending a message) finds its key here and changes nothing.
+    """
+
+    __tablename__ = "cart_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    cart_id: Mapped[int] = mapped_column(ForeignKey("carts.id", ondelete="CASCADE"), index=True)
+    #: What the shopper was told the first time; a retry is told the same.
+    message: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 __all__ = [
     "Base",
+    "Cart",
+    "CartLine",
+    "CartRequest",
     "Customer",
     "EventKind",
     "EventSource",

@@ -38,6 +38,17 @@ class Refusal(enum.StrEnum):
     REASON_REQUIRED = "reason_required"
     RETURN_NOT_FOUND = "return_not_found"
 
+    # Cart and checkout (issue 14, shop/cart.py and shop/checkout.py).
+    PRODUCT_NOT_FOUND = "product_not_found"
+    VARIANT_REQUIRED = "variant_required"
+    VARIANT_NOT_FOUND = "variant_not_found"
+    OUT_OF_STOCK = "out_of_stock"
+    CART_LINE_NOT_FOUND = "cart_line_not_found"
+    CART_EMPTY = "cart_empty"
+    CART_CHANGED = "cart_changed"
+    LOGIN_REQUIRED = "login_required"
+    ADDRESS_REQUIRED = "address_required"
+
 
 class Refused(Exception):  # noqa: N818 - reads as "raise Refused(...)", which is what it means
     """An operation was refused for `reason`; `explanation` is written for the shopper."""
