@@ -25,323 +25,40 @@ Every shopper-facing sentence comes from `data/texts/cart.yml`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from shop.config import get_settings
+from shop.cart_input import (
+    MAX_LINE_QUANTITY,
+    choose_variant,
+    load_product,
+    parse_quantity,
+    session_key,
+    shown_recommendation,
+    variant_question,
+)
+from shop.cart_views import (
+    CartChange,
+    CartLineView,
+    CartView,
+    VariantOption,
+    VariantQuestion,
+    cart_view,
+    items_text,
+)
 from shop.db import get_engine, session_factory
 from shop.identity import Requester
-from shop.models import (
-    Cart,
-    CartLine,
-    CartRequest,
-    EventKind,
-    InteractionEvent,
-    Product,
-    Variant,
-    utcnow,
-)
-from shop.money import format_money, to_cents
+from shop.models import Cart, CartLine, CartRequest, Product, Variant, utcnow
+from shop.money import to_cents
 from shop.refusals import Refusal, Refused
 from shop.texts import say
 from shop.writes import write_transaction
 
 #: Most units of one variant a cart line may hold (a shop, not a wholesaler).
-MAX_LINE_QUANTITY = 20
-_NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
-    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "a couple": 2, "a pair": 2,
-}  # fmt: skip
-
-
-# --- views --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class CartLineView:
-    line_id: int
-    product_id: int
-    variant_id: int
-    sku: str
-    title: str
-    size: str | None
-    color: str | None
-    quantity: int
-    unit_price: Decimal
-    line_total: Decimal
-    currency: str
-    image_url: str | None
-    #: Units of this variant in stock now.
-    stock: int
-    recommendation_id: str | None
-
-    def variant_text(self) -> str:
-        return ", ".join(v for v in (self.size, self.color) if v)
-
-    def label(self) -> str:
-        """ "2 × Trail Jacket (M, blue)" """
-        variant = self.variant_text()
-        return f"{self.quantity} × {self.title}" + (f" ({variant})" if variant else "")
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "line_id": self.line_id,
-            "product_id": self.product_id,
-            "variant_id": self.variant_id,
-            "sku": self.sku,
-            "title": self.title,
-            "size": self.size,
-            "color": self.color,
-            "quantity": self.quantity,
-            "unit_price": f"{self.unit_price:.2f}",
-            "line_total": f"{self.line_total:.2f}",
-            "currency": self.currency,
-            "image_url": self.image_url,
-            "stock": self.stock,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class CartView:
-    """A cart as a shopper sees it. An owner without a cart sees an empty one (`cart_id` None)."""
-
-    cart_id: int | None
-    revision: int
-    lines: tuple[CartLineView, ...]
-    currency: str
-    conversation_id: str | None = None
-
-    @property
-    def is_empty(self) -> bool:
-        return not self.lines
-
-    @property
-    def units(self) -> int:
-        return sum(line.quantity for line in self.lines)
-
-    @property
-    def subtotal(self) -> Decimal:
-        return to_cents(sum((line.line_total for line in self.lines), Decimal(0)))
-
-    def line(self, line_id: int) -> CartLineView | None:
-        return next((line for line in self.lines if line.line_id == line_id), None)
-
-    def line_by_position(self, position: int) -> CartLineView | None:
-        """The line a shopper means by "the second one" (1-based)."""
-        return self.lines[position - 1] if 1 <= position <= len(self.lines) else None
-
-    def summary(self) -> str:
-        """ "3 items, $142.00" """
-        return say(
-            "cart.summary", items=items_text(self.units), subtotal=format_money(self.subtotal, self.currency)
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "cart_id": self.cart_id,
-            "revision": self.revision,
-            "lines": [line.to_dict() for line in self.lines],
-            "units": self.units,
-            "subtotal": f"{self.subtotal:.2f}",
-            "currency": self.currency,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class CartChange:
-    """The result of a cart write: what was done, to which line, and the cart afterwards."""
-
-    #: "added", "updated", "removed", "emptied"; "repeated" for a retried request.
-    kind: str
-    cart: CartView
-    line: CartLineView | None
-    message: str
-    replayed: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class VariantOption:
-    variant_id: int
-    size: str | None
-    color: str | None
-    stock: int
-
-    def label(self) -> str:
-        text = ", ".join(v for v in (self.size, self.color) if v) or "standard"
-        return text if self.stock > 0 else say("cart.sold_out_option", option=text)
-
-
-@dataclass(frozen=True, slots=True)
-class VariantQuestion:
-    """What to ask before adding: "Which size?" with the options (sold-out ones included)."""
-
-    product_id: int
-    title: str
-    #: "size" or "colour".
-    attribute: str
-    options: tuple[VariantOption, ...]
-    question: str
-
-
-def items_text(units: int) -> str:
-    return say("cart.one_item") if units == 1 else say("cart.many_items", count=units)
-
-
-# --- input --------------------------------------------------------------------------------
-
-
-def parse_quantity(raw: object) -> int:
-    """A quantity the shopper gave (2, "2", "two"), within 1..MAX_LINE_QUANTITY, else `Refused`."""
-    number: int | None = None
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        number = raw
-    elif isinstance(raw, str):
-        text = " ".join(raw.strip().lower().split())
-        is_number = text.lstrip("+-").isdigit() and len(text) <= 12
-        number = int(text) if is_number else _NUMBER_WORDS.get(text)
-    if number is None or number < 1:
-        raise Refused(Refusal.INVALID_QUANTITY, say("cart.invalid_quantity", max=MAX_LINE_QUANTITY))
-    if number > MAX_LINE_QUANTITY:
-        raise Refused(Refusal.INVALID_QUANTITY, say("cart.too_many", max=MAX_LINE_QUANTITY))
-    return number
-
-
-def _product_id(raw: object) -> int:
-    if isinstance(raw, int) and not isinstance(raw, bool) and 0 < raw < 2**31:
-        return raw
-    if isinstance(raw, str) and raw.strip().isdigit() and len(raw.strip()) <= 10:
-        number = int(raw.strip())
-        if 0 < number < 2**31:
-            return number
-    raise _product_not_found()
-
-
-def _product_not_found() -> Refused:
-    return Refused(Refusal.PRODUCT_NOT_FOUND, say("cart.product_not_found"))
-
-
-def _session_key(session_id: str | None) -> str | None:
-    if session_id is None:
-        return None
-    key = str(session_id).strip()
-    return key[:200] or None
-
-
-def _norm(value: str | None) -> str:
-    return " ".join(str(value).lower().removeprefix("size").split()) if value else ""
-
-
-# --- variants -----------------------------------------------------------------------------
-
-
-def _load_product(session: Session, product_id: object) -> Product:
-    product = session.scalars(
-        select(Product)
-        .where(Product.id == _product_id(product_id), Product.active.is_(True))
-        .options(selectinload(Product.variants))
-    ).one_or_none()
-    if product is None or not product.variants:
-        raise _product_not_found()
-    return product
-
-
-def _options(variants: list[Variant]) -> tuple[VariantOption, ...]:
-    return tuple(VariantOption(v.id, v.size, v.color, v.stock) for v in variants)
-
-
-def _choose_variant(
-    product: Product, *, size: str | None, color: str | None, variant_id: int | None
-) -> Variant | VariantQuestion:
-    """The variant the shopper means, or the question to ask; `Refused` if none can match."""
-    variants = list(product.variants)
-    if variant_id is not None:
-        chosen = next((v for v in variants if v.id == variant_id), None)
-        if chosen is None:
-            raise Refused(Refusal.VARIANT_NOT_FOUND, say("cart.variant_gone", title=product.title))
-        return chosen
-    for attribute, wanted, of in (("size", size, "size"), ("colour", color, "color")):
-        if not wanted:
-            continue
-        matching = [v for v in variants if _norm(getattr(v, of)) == _norm(wanted)]
-        if not matching:
-            offered = sorted({getattr(v, of) for v in variants if getattr(v, of)}, key=_size_order)
-            if not offered:
-                raise Refused(
-                    Refusal.VARIANT_NOT_FOUND,
-                    say("cart.no_variants", title=product.title, attribute=attribute, wanted=wanted),
-                )
-            raise Refused(
-                Refusal.VARIANT_NOT_FOUND,
-                say("cart.variant_not_found", title=product.title, wanted=wanted, options=", ".join(offered)),
-            )
-        variants = matching
-    if len(variants) == 1:
-        return variants[0]
-    sizes = {v.size for v in variants if v.size}
-    attribute = "size" if len(sizes) > 1 else "colour"
-    return VariantQuestion(
-        product_id=product.id,
-        title=product.title,
-        attribute=attribute,
-        options=_options(variants),
-        question=say(
-            f"cart.ask_{attribute}",
-            title=product.title,
-            options=", ".join(o.label() for o in _options(variants)),
-        ),
-    )
-
-
-_SIZE_ORDER = ["XXS", "XS", "S", "M", "L", "XL", "XXL", "XXXL"]
-
-
-def _size_order(value: str) -> tuple[int, float, str]:
-    upper = value.upper()
-    if upper in _SIZE_ORDER:
-        return (0, _SIZE_ORDER.index(upper), upper)
-    try:
-        return (1, float(value), upper)
-    except ValueError:
-        return (2, 0, upper)
-
-
-def variant_question(
-    product_id: object,
-    *,
-    size: str | None = None,
-    color: str | None = None,
-    engine: Engine | None = None,
-) -> VariantQuestion | None:
-    """What to ask before adding `product_id` ("Which size?"), or None when the choice is clear.
-
-    Raises `Refused(PRODUCT_NOT_FOUND)` or `Refused(VARIANT_NOT_FOUND)` like `add_item` would.
-    """
-    with session_factory(engine or get_engine())() as session:
-        chosen = _choose_variant(_load_product(session, product_id), size=size, color=color, variant_id=None)
-        return chosen if isinstance(chosen, VariantQuestion) else None
-
-
-def shown_recommendation(session_id: str, product_id: int, *, engine: Engine | None = None) -> str | None:
-    """The recommendation list `product_id` was last shown in during this conversation, if any."""
-    with session_factory(engine or get_engine())() as session:
-        return session.scalar(
-            select(InteractionEvent.recommendation_id)
-            .where(
-                InteractionEvent.session_id == session_id[:200],
-                InteractionEvent.product_id == product_id,
-                InteractionEvent.kind == EventKind.RECOMMENDATION_SHOWN,
-                InteractionEvent.recommendation_id.is_not(None),
-            )
-            .order_by(InteractionEvent.occurred_at.desc(), InteractionEvent.id.desc())
-            .limit(1)
-        )
-
 
 # --- reading ------------------------------------------------------------------------------
 
@@ -349,7 +66,7 @@ def shown_recommendation(session_id: str, product_id: int, *, engine: Engine | N
 def _owner_filter(who: Requester, session_id: str | None) -> Any:
     if who.customer_id is not None:
         return Cart.customer_id == who.customer_id
-    key = _session_key(session_id)
+    key = session_key(session_id)
     if key is None:
         raise ValueError("a guest's cart needs a session id")
     return Cart.session_id == key
@@ -359,38 +76,6 @@ _LINE_LOADS = (
     selectinload(Cart.lines).selectinload(CartLine.product),
     selectinload(Cart.lines).selectinload(CartLine.variant),
 )
-
-
-def cart_view(cart: Cart | None) -> CartView:
-    currency = get_settings().currency
-    if cart is None:
-        return CartView(cart_id=None, revision=0, lines=(), currency=currency)
-    lines = tuple(
-        CartLineView(
-            line_id=line.id,
-            product_id=line.product_id,
-            variant_id=line.variant_id,
-            sku=line.variant.sku,
-            title=line.product.title,
-            size=line.variant.size,
-            color=line.variant.color or line.product.color,
-            quantity=line.quantity,
-            unit_price=to_cents(line.unit_price),
-            line_total=to_cents(line.unit_price * line.quantity),
-            currency=line.currency,
-            image_url=line.product.image_url,
-            stock=line.variant.stock,
-            recommendation_id=line.recommendation_id,
-        )
-        for line in cart.lines
-    )
-    return CartView(
-        cart_id=cart.id,
-        revision=cart.revision,
-        lines=lines,
-        currency=lines[0].currency if lines else currency,
-        conversation_id=cart.conversation_id,
-    )
 
 
 def find_cart(session: Session, who: Requester, session_id: str | None) -> Cart | None:
@@ -421,15 +106,15 @@ def lock_cart(
     if cart is None and create:
         cart = Cart(
             customer_id=who.customer_id,
-            session_id=None if who.customer_id is not None else _session_key(session_id),
+            session_id=None if who.customer_id is not None else session_key(session_id),
             revision=0,
             created_at=now,
             updated_at=now,
         )
         session.add(cart)
         session.flush()  # a concurrent first write hits the unique owner: retried by the caller
-    if cart is not None and who.customer_id is not None and _session_key(session_id):
-        _absorb_guest_cart(session, cart, _session_key(session_id) or "", now)
+    if cart is not None and who.customer_id is not None and session_key(session_id):
+        _absorb_guest_cart(session, cart, session_key(session_id) or "", now)
     if cart is not None:
         session.scalars(
             select(Cart)
@@ -544,8 +229,8 @@ def add_item(
     count = parse_quantity(quantity)
 
     def work(session: Session, moment: datetime) -> CartChange:
-        product = _load_product(session, product_id)
-        chosen = _choose_variant(product, size=size, color=color, variant_id=variant_id)
+        product = load_product(session, product_id)
+        chosen = choose_variant(product, size=size, color=color, variant_id=variant_id)
         if isinstance(chosen, VariantQuestion):
             raise Refused(Refusal.VARIANT_REQUIRED, chosen.question)
         cart = lock_cart(session, who, session_id, create=True, now=moment)
@@ -699,7 +384,7 @@ def merge_guest_cart(
     moment = now or utcnow()
 
     def work(session: Session) -> CartView:
-        key = _session_key(session_id)
+        key = session_key(session_id)
         has_guest_cart = key is not None and session.scalar(select(Cart.id).where(Cart.session_id == key))
         cart = lock_cart(session, who, session_id, create=bool(has_guest_cart), now=moment)
         return cart_view(cart)

@@ -40,7 +40,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shop.addresses import Address, validate_address
-from shop.cart import CartView, cart_view, find_cart, lock_cart
+from shop.cart import find_cart, lock_cart
+from shop.cart_views import CartView, cart_view
 from shop.db import get_engine, session_factory
 from shop.identity import Requester
 from shop.models import (
