@@ -57,6 +57,13 @@ class Settings(BaseSettings):
     #: Shared secret that Rasa sends to the action server (header X-Shopbot-Action-Token);
     #: when set, the action server refuses /webhook and /actions calls without it.
     action_token: str = ""
+    # --- analytics and the recommender's refresh (issue 16, H-rec) ---------------------------
+    #: Rasa's SQL tracker store, which `shopbot report` and the dashboard read (prod: PostgreSQL).
+    tracker_database_url: str = f"sqlite:///{VAR_DIR / 'tracker.db'}"
+    #: `fit_partial` on new interactions every N minutes in `shopbot worker` (0: never).
+    recommender_refresh_minutes: int = 0
+    #: Full retrain once a day at this UTC hour in `shopbot worker` (-1: never).
+    recommender_retrain_hour: int = -1
 
 
 @lru_cache(maxsize=1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from analytics.cli import report
 from recommender.cli import app as recommender_app
 from search.cli import app as search_app
 from shop.cli import db_app
@@ -22,6 +23,7 @@ app.add_typer(catalog_app, name="catalog")
 app.add_typer(recommender_app, name="recommender")
 app.add_typer(search_app, name="search")
 app.command("chat")(chat)
+app.command("report")(report)
 
 
 if __name__ == "__main__":
