@@ -2,6 +2,11 @@
 
 `load_shop_data(engine)` takes one consistent snapshot with a few plain SELECTs; everything after
 that (training, evaluation, benchmarks) works on these immutable rows, never on the ORM.
+
+What guests do (no `customer_id`, only a chat or browser `session_id`) is kept as anonymous
+sessions (`ShopData.guest_sessions`): no one to give a LightFM user vector, but their clicks and
+carts say which products go together, so they feed the item-kNN co-occurrence and the overall
+popularity (`recommender.train.compute_statistics`).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from shop.models import (
 )
 
 #: Bump when the meaning of the snapshot changes, so old fingerprints never match new code.
-DATA_FORMAT = 1
+DATA_FORMAT = 2
 
 #: Event kinds that say something about a shopper's taste (impressions and searches do not).
 SIGNAL_KINDS = (EventKind.VIEW, EventKind.CLICK, EventKind.ADD_TO_CART, EventKind.PURCHASE)
@@ -64,6 +69,16 @@ class Interaction:
 
 
 @dataclass(frozen=True, slots=True)
+class GuestInteraction:
+    """A signal event of a shopper who was not logged in, tied to others by its session."""
+
+    session_id: str
+    product_id: int
+    kind: EventKind
+    occurred_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Basket:
     """The distinct products of one (not cancelled) order."""
 
@@ -81,6 +96,8 @@ class ShopData:
     #: Signal events plus one PURCHASE per order line of a customer's not-cancelled order.
     interactions: tuple[Interaction, ...]
     baskets: tuple[Basket, ...]
+    #: Signal events of guests (no customer), by session: co-occurrence and popularity only.
+    guest_sessions: tuple[GuestInteraction, ...] = ()
 
     @property
     def reference_time(self) -> datetime:
@@ -95,6 +112,7 @@ class ShopData:
             segments=self.segments,
             interactions=tuple(i for i in self.interactions if i.occurred_at < moment),
             baskets=tuple(b for b in self.baskets if b.placed_at < moment),
+            guest_sessions=tuple(g for g in self.guest_sessions if g.occurred_at < moment),
         )
 
     def since(self, moment: datetime) -> ShopData:
@@ -104,6 +122,7 @@ class ShopData:
             segments=self.segments,
             interactions=tuple(i for i in self.interactions if i.occurred_at >= moment),
             baskets=tuple(b for b in self.baskets if b.placed_at >= moment),
+            guest_sessions=tuple(g for g in self.guest_sessions if g.occurred_at >= moment),
         )
 
     def fingerprint(self, config: TrainConfig) -> str:
@@ -141,6 +160,12 @@ class ShopData:
             )
         for basket in self.baskets:
             digest.update(repr((basket.order_id, basket.customer_id, basket.product_ids)).encode())
+        for guest in self.guest_sessions:
+            digest.update(
+                repr(
+                    (guest.session_id, guest.product_id, guest.kind.value, guest.occurred_at.isoformat())
+                ).encode()
+            )
         return digest.hexdigest()
 
 
@@ -205,6 +230,21 @@ def load_shop_data(engine: Engine) -> ShopData:
             )
             .order_by(InteractionEvent.occurred_at, InteractionEvent.id)
         ).all()
+        guest_events = connection.execute(
+            select(
+                InteractionEvent.session_id,
+                InteractionEvent.product_id,
+                InteractionEvent.kind,
+                InteractionEvent.occurred_at,
+            )
+            .where(
+                InteractionEvent.customer_id.is_(None),
+                InteractionEvent.session_id.is_not(None),
+                InteractionEvent.product_id.is_not(None),
+                InteractionEvent.kind.in_(SIGNAL_KINDS),
+            )
+            .order_by(InteractionEvent.occurred_at, InteractionEvent.id)
+        ).all()
         lines = connection.execute(
             select(Order.id, Order.customer_id, Order.placed_at, OrderLine.product_id)
             .join(OrderLine, OrderLine.order_id == Order.id)
@@ -234,4 +274,8 @@ def load_shop_data(engine: Engine) -> ShopData:
         segments=segments,
         interactions=tuple(interactions),
         baskets=tuple(baskets.values()),
+        guest_sessions=tuple(
+            GuestInteraction(row.session_id, row.product_id, EventKind(row.kind), row.occurred_at)
+            for row in guest_events
+        ),
     )

@@ -17,7 +17,7 @@ from tqdm import tqdm
 from recommender.artifact import RecommenderArtifact
 from recommender.cold_items import fit_cold_item_map
 from recommender.config import BlendWeights, TrainConfig
-from recommender.data import ShopData
+from recommender.data import Interaction, ShopData
 from recommender.features import feature_space_for
 from recommender.history import InMemoryHistory
 from recommender.metrics import HoldoutSplit, ndcg_at_k, summarize, temporal_split
@@ -79,8 +79,12 @@ class Statistics:
 
 
 def compute_statistics(data: ShopData, item_index: dict[int, int], config: TrainConfig) -> Statistics:
-    """Count-based signals over every customer in `data` (also ones the model has no row for)."""
-    weights = pair_weights(data.interactions, config, data.reference_time)
+    """Count-based signals over every customer in `data` (also ones the model has no row for).
+
+    Guest sessions are further rows of the shopper x product matrix behind co-occurrence and
+    overall popularity (each under a negative id, so no segment and no clash with a customer).
+    """
+    weights = pair_weights([*data.interactions, *guest_rows(data)], config, data.reference_time)
     customers = sorted({c for c, _ in weights})
     row_of = {c: i for i, c in enumerate(customers)}
     pairs = [(row_of[c], item_index[p], w) for (c, p), w in weights.items() if p in item_index]
@@ -95,6 +99,15 @@ def compute_statistics(data: ShopData, item_index: dict[int, int], config: Train
         popularity=overall,
         segment_popularity=by_segment,
     )
+
+
+def guest_rows(data: ShopData) -> list[Interaction]:
+    """Guest sessions as interactions of pseudo-customers -1, -2, ... (in order of first event)."""
+    ids: dict[str, int] = {}
+    return [
+        Interaction(ids.setdefault(g.session_id, -(len(ids) + 1)), g.product_id, g.kind, g.occurred_at)
+        for g in data.guest_sessions
+    ]
 
 
 def build_artifact(
@@ -166,6 +179,7 @@ def build_artifact(
             "pairs": int(training.interactions.nnz),
             "interactions": len(data.interactions),
             "orders": len(data.baskets),
+            "guest_events": len(data.guest_sessions),
             "item_features": len(training.dataset.mapping()[3]),
         },
     )
