@@ -6,6 +6,7 @@ import typer
 
 from analytics.cli import report
 from recommender.cli import app as recommender_app
+from recommender.worker import worker
 from search.cli import app as search_app
 from shop.cli import db_app
 from shop.demo.cli import demo_app
@@ -24,6 +25,7 @@ app.add_typer(recommender_app, name="recommender")
 app.add_typer(search_app, name="search")
 app.command("chat")(chat)
 app.command("report")(report)
+app.command("worker")(worker)
 
 
 if __name__ == "__main__":
