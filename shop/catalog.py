@@ -159,6 +159,47 @@ def _apply(product: Product, row: CatalogRow) -> bool:
     return changed
 
 
+@dataclass
+class UpsertCounts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def upsert_products(session: Session, rows: list[CatalogRow]) -> tuple[UpsertCounts, list[RowError]]:
+    """Upsert one batch of valid rows by SKU in the caller's transaction.
+
+    Returns the counts, or the rows whose variant SKUs already belong to another product (then
+    nothing of the batch is written: the caller reports them and rolls back).
+    """
+    counts = UpsertCounts()
+    existing = _existing_products(session, [row.sku for row in rows])
+    wanted_variants = {v.sku: row for row in rows for v in row.variants or ()}
+    clashes = [
+        RowError(
+            line=wanted_variants[variant].line,
+            sku=wanted_variants[variant].sku,
+            reason=f"variant sku {variant} already belongs to product {owner}",
+        )
+        for variant, owner in _variant_owners(session, list(wanted_variants)).items()
+        if owner != wanted_variants[variant].sku
+    ]
+    if clashes:
+        return counts, sorted(clashes, key=lambda e: e.line)
+    for row in rows:
+        product = existing.get(row.sku)
+        if product is None:
+            product = Product(sku=row.sku, variants=[])
+            _apply(product, row)
+            session.add(product)
+            counts.inserted += 1
+        elif _apply(product, row):
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+    return counts, []
+
+
 def import_catalog(engine: Engine, path: str | Path, *, fmt: str | None = None) -> ImportResult:
     """Upsert every product of the file by SKU, in one transaction; all rows or none."""
     name = str(path)
@@ -166,33 +207,13 @@ def import_catalog(engine: Engine, path: str | Path, *, fmt: str | None = None) 
     parsed = parse_catalog(_read(name), chosen)
     if parsed.errors:
         raise CatalogValidationError(name, parsed.errors)
-    inserted = updated = unchanged = 0
     with transaction(engine) as session:
-        existing = _existing_products(session, [row.sku for row in parsed.rows])
-        wanted_variants = {v.sku: row for row in parsed.rows for v in row.variants or ()}
-        clashes = [
-            RowError(
-                line=wanted_variants[variant].line,
-                sku=wanted_variants[variant].sku,
-                reason=f"variant sku {variant} already belongs to product {owner}",
-            )
-            for variant, owner in _variant_owners(session, list(wanted_variants)).items()
-            if owner != wanted_variants[variant].sku
-        ]
+        counts, clashes = upsert_products(session, parsed.rows)
         if clashes:
-            raise CatalogValidationError(name, sorted(clashes, key=lambda e: e.line))
-        for row in parsed.rows:
-            product = existing.get(row.sku)
-            if product is None:
-                product = Product(sku=row.sku, variants=[])
-                _apply(product, row)
-                session.add(product)
-                inserted += 1
-            elif _apply(product, row):
-                updated += 1
-            else:
-                unchanged += 1
-    return ImportResult(path=name, format=chosen, inserted=inserted, updated=updated, unchanged=unchanged)
+            raise CatalogValidationError(name, clashes)
+    return ImportResult(
+        path=name, format=chosen, inserted=counts.inserted, updated=counts.updated, unchanged=counts.unchanged
+    )
 
 
 def _json_text(value: Any, *, sort_keys: bool = True) -> str:

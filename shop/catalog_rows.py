@@ -7,17 +7,18 @@ in data/catalog-schema.md; `FIELDS` below is its single source of truth in code.
 
 from __future__ import annotations
 
-import csv
 import io
-import json
-import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from decimal import Decimal
+from typing import Any
 
-from shop.config import SUPPORTED_CURRENCIES, get_settings
+from shop import rowfields
+from shop.rowfields import Invalid as _Invalid
+from shop.rowfiles import Record, RowError, RowFormat, detect_format, records
 
-CatalogFormat = Literal["csv", "jsonl"]
+CatalogFormat = RowFormat
+__all__ = ["FIELDS", "REQUIRED", "CatalogRow", "ParsedFile", "RowError", "VariantRow", "detect_format"]
 
 #: Columns in export order. Required ones must be present and non-empty in every row.
 FIELDS: tuple[str, ...] = (
@@ -49,9 +50,6 @@ MAX_LENGTH = {
     "image_url": 500,
 }
 MAX_VARIANT_SKU = 80
-MAX_PRICE = Decimal("9999999999.99")
-_TRUE = {"true", "1", "yes", "y"}
-_FALSE = {"false", "0", "no", "n"}
 
 
 @dataclass(frozen=True)
@@ -85,133 +83,33 @@ class CatalogRow:
     variants: tuple[VariantRow, ...] | None = None
 
 
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    reason: str
-    sku: str | None = None
-
-    def __str__(self) -> str:
-        where = f"line {self.line}" + (f" (sku {self.sku})" if self.sku else "")
-        return f"{where}: {self.reason}"
-
-
 @dataclass
 class ParsedFile:
     rows: list[CatalogRow] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
 
 
-class _Invalid(ValueError):
-    """A field's value is wrong; the message is the reason shown to the user."""
-
-
-def detect_format(name: str) -> CatalogFormat | None:
-    lowered = name.lower()
-    if lowered.endswith(".csv"):
-        return "csv"
-    if lowered.endswith((".jsonl", ".ndjson", ".jsonlines")):
-        return "jsonl"
-    return None
-
-
 def _text(raw: dict[str, Any], name: str) -> str | None:
-    value = raw.get(name)
-    if value is None:
-        return None
-    if name == "sku" and isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)  # JSON writers like to turn numeric SKUs into numbers
-    if not isinstance(value, str):
-        raise _Invalid(f"{name} must be text, not {type(value).__name__}")
-    value = value.strip()
-    if not value:
-        return None
-    limit = MAX_LENGTH.get(name)
-    if limit and len(value) > limit:
-        raise _Invalid(f"{name} is longer than {limit} characters")
-    return value
+    return rowfields.text(raw.get(name), name, MAX_LENGTH.get(name), id_like=name == "sku")
 
 
 def _price(value: Any) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise _Invalid(f"bad price {value!r}: not a number")
-    text = str(value).strip()
-    try:
-        price = Decimal(text)
-    except InvalidOperation:
-        raise _Invalid(f"bad price {text!r}: not a number") from None
-    if not price.is_finite():
-        raise _Invalid(f"bad price {text!r}: not a number")
-    if price <= 0:
-        raise _Invalid(f"bad price {text!r}: must be greater than 0")
-    if price.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise _Invalid(f"bad price {text!r}: more than 2 decimal places")
-    if price > MAX_PRICE:
-        raise _Invalid(f"bad price {text!r}: too large")
-    return price.quantize(Decimal("0.01"))
+    return rowfields.money(value, "price")
 
 
-def _currency(value: Any) -> str:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return get_settings().currency
-    if not isinstance(value, str):
-        raise _Invalid(f"unknown currency {value!r}")
-    code = value.strip().upper()
-    if code not in SUPPORTED_CURRENCIES:
-        supported = ", ".join(sorted(SUPPORTED_CURRENCIES))
-        raise _Invalid(f"unknown currency {value.strip()!r} (supported: {supported})")
-    return code
-
-
-def _rating(value: Any) -> float | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        rating = float(value) if not isinstance(value, bool) else math.nan
-    except (TypeError, ValueError):
-        raise _Invalid(f"bad rating {value!r}: not a number") from None
-    if not 0 <= rating <= 5:
-        raise _Invalid(f"bad rating {value!r}: must be between 0 and 5")
-    return round(rating, 2)
+_currency = rowfields.currency
+_rating = rowfields.rating
 
 
 def _count(value: Any, name: str) -> int:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return 0
-    if isinstance(value, bool):
-        raise _Invalid(f"bad {name} {value!r}: must be a whole number >= 0")
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise _Invalid(f"bad {name} {value!r}: must be a whole number >= 0") from None
-    if number < 0:
-        raise _Invalid(f"bad {name} {value!r}: must be a whole number >= 0")
-    return number
+    return rowfields.count(value, name)
 
 
 def _active(value: Any) -> bool:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return True
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise _Invalid(f"bad active {value!r}: use true or false")
+    return rowfields.flag(value, "active", True)
 
 
-def _json_value(value: Any, name: str) -> Any:
-    """CSV cells hold JSON as text; JSON Lines hold it directly."""
-    if isinstance(value, str):
-        if not value.strip():
-            return None
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError as error:
-            raise _Invalid(f"bad JSON in {name}: {error.msg} (column {error.colno})") from None
-    return value
+_json_value = rowfields.json_value
 
 
 def _attributes(value: Any) -> dict[str, Any]:
@@ -304,106 +202,55 @@ def _description(value: Any) -> str:
     return value.strip()
 
 
-def _csv_records(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[RowError]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        return [], [RowError(line=1, reason="the file is empty (expected a header line)")]
-    except csv.Error as error:
-        return [], [RowError(line=1, reason=f"bad CSV: {error}")]
-    names = [name.strip() for name in header]
-    errors = []
-    unknown = [name for name in names if name not in FIELDS]
-    missing = [name for name in REQUIRED if name not in names]
-    if unknown:
-        errors.append(RowError(line=1, reason=f"unknown column(s) {', '.join(unknown)}"))
-    if missing:
-        errors.append(RowError(line=1, reason=f"missing required column(s) {', '.join(missing)}"))
-    if len(set(names)) != len(names):
-        errors.append(RowError(line=1, reason="a column name appears twice"))
-    if errors:
-        return [], errors
-    records = []
-    start = reader.line_num + 1
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            errors.append(RowError(line=start, reason=f"bad CSV: {error}"))
-            break
-        if cells and any(cell.strip() for cell in cells):
-            if len(cells) != len(names):
-                errors.append(
-                    RowError(line=start, reason=f"expected {len(names)} fields, found {len(cells)}")
-                )
-            else:
-                records.append((start, dict(zip(names, cells, strict=True))))
-        start = reader.line_num + 1
-    return records, errors
+def catalog_records(lines: Iterable[str] | io.TextIOBase, fmt: CatalogFormat) -> Iterable[Record | RowError]:
+    """The file's records (or bad lines), streamed; the columns/keys must be catalog fields."""
+    return records(lines, fmt, fields=FIELDS, required=REQUIRED, key="sku")  # type: ignore[arg-type]
 
 
-def _jsonl_records(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[RowError]]:
-    records, errors = [], []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as error:
-            errors.append(RowError(line=number, reason=f"bad JSON: {error.msg} (column {error.colno})"))
-            continue
-        if not isinstance(value, dict):
-            errors.append(RowError(line=number, reason="bad JSON: each line must be one JSON object"))
-            continue
-        unknown = sorted(set(value) - set(FIELDS))
-        if unknown:
-            errors.append(
-                RowError(line=number, reason=f"unknown field(s) {', '.join(unknown)}", sku=value.get("sku"))
+class RowChecker:
+    """Validates rows one at a time and remembers what whole-file rules need: duplicate SKUs and
+    variant SKUs claimed by two products. Used by `parse_catalog` and by the streamed import."""
+
+    def __init__(self) -> None:
+        self.first_line: dict[str, int] = {}
+        self.variant_owner: dict[str, str] = {}
+
+    def check(self, line: int, raw: dict[str, Any]) -> CatalogRow | RowError:
+        result = validate_row(raw, line)
+        if isinstance(result, RowError):
+            return result
+        if result.sku in self.first_line:
+            return RowError(
+                line=line,
+                reason=f"duplicate sku (first on line {self.first_line[result.sku]})",
+                sku=result.sku,
             )
-            continue
-        records.append((number, value))
-    return records, errors
+        owner = self.variant_owner
+        clash = next(
+            (v.sku for v in result.variants or () if owner.get(v.sku, result.sku) != result.sku), None
+        )
+        if clash:
+            return RowError(
+                line=line, reason=f"variant sku {clash} also belongs to {owner[clash]}", sku=result.sku
+            )
+        self.first_line[result.sku] = line
+        owner.update({v.sku: result.sku for v in result.variants or ()})
+        return result
 
 
 def parse_catalog(text: str, fmt: CatalogFormat) -> ParsedFile:
     """Validate every row of a catalog file; collect every bad row rather than stopping at the first."""
-    records, errors = _csv_records(text) if fmt == "csv" else _jsonl_records(text)
-    parsed = ParsedFile(errors=errors)
-    first_line: dict[str, int] = {}
-    variant_owner: dict[str, str] = {}
-    for line, raw in records:
-        result = validate_row(raw, line)
-        if isinstance(result, RowError):
-            parsed.errors.append(result)
+    parsed = ParsedFile()
+    checker = RowChecker()
+    seen = False
+    for item in catalog_records(io.StringIO(text, newline=""), fmt):
+        if isinstance(item, RowError):
+            parsed.errors.append(item)
             continue
-        if result.sku in first_line:
-            parsed.errors.append(
-                RowError(
-                    line=line,
-                    reason=f"duplicate sku (first on line {first_line[result.sku]})",
-                    sku=result.sku,
-                )
-            )
-            continue
-        clash = next(
-            (v.sku for v in result.variants or () if variant_owner.get(v.sku, result.sku) != result.sku), None
-        )
-        if clash:
-            parsed.errors.append(
-                RowError(
-                    line=line,
-                    reason=f"variant sku {clash} also belongs to {variant_owner[clash]}",
-                    sku=result.sku,
-                )
-            )
-            continue
-        first_line[result.sku] = line
-        variant_owner.update({v.sku: result.sku for v in result.variants or ()})
-        parsed.rows.append(result)
-    if not records and not parsed.errors:
+        seen = True
+        result = checker.check(*item)
+        (parsed.errors if isinstance(result, RowError) else parsed.rows).append(result)  # type: ignore[arg-type]
+    if not seen and not parsed.errors:
         parsed.errors.append(RowError(line=1, reason="the file holds no products"))
     parsed.errors.sort(key=lambda e: e.line)
     return parsed

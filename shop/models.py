@@ -97,6 +97,8 @@ class Customer(Base):
     postcode: Mapped[str | None] = mapped_column(String(20))
     country: Mapped[str | None] = mapped_column(String(2))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    #: The shop's own id for the customer (`shopbot import`: upsert key; issue 15, migration 0004).
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     orders: Mapped[list[Order]] = relationship(back_populates="customer")
 
@@ -227,7 +229,8 @@ class Shipment(Base):
     carrier: Mapped[str] = mapped_column(String(60))
     tracking_number: Mapped[str] = mapped_column(String(60))
     shipped_at: Mapped[datetime] = mapped_column(DateTime)
-    estimated_delivery: Mapped[date] = mapped_column(Date)
+    #: None when the shop's data does not say (imports from platforms often don't; migration 0004).
+    estimated_delivery: Mapped[date | None] = mapped_column(Date)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     order: Mapped[Order] = relationship(back_populates="shipment")
@@ -274,6 +277,8 @@ class Refund(Base):
     status: Mapped[RefundStatus] = mapped_column(_enum(RefundStatus))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     issued_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: The shop's own id for the refund (`shopbot import`: upsert key; issue 15, migration 0004).
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     return_: Mapped[Return | None] = relationship(back_populates="refund")
 

@@ -1,0 +1,198 @@
+"""Parsing one field of an import row: text, money, counts, flags, JSON, dates and choices.
+
+Pure functions shared by every import schema (the catalog's in `shop.catalog_rows`, the shop
+data's in `shop.importing.rows`, the platform readers): each returns the normalised value or
+raises `Invalid` whose message is the reason shown to the user next to the line number.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from shop.config import SUPPORTED_CURRENCIES, get_settings
+
+MAX_PRICE = Decimal("9999999999.99")
+_TRUE = {"true", "1", "yes", "y"}
+_FALSE = {"false", "0", "no", "n"}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class Invalid(ValueError):
+    """A field's value is wrong; the message is the reason shown to the user."""
+
+
+def blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def text(value: Any, name: str, limit: int | None = None, *, id_like: bool = False) -> str | None:
+    """Stripped text or None when empty; `id_like` accepts whole numbers (JSON writers like to turn
+    numeric SKUs and ids into numbers)."""
+    if value is None:
+        return None
+    if id_like and isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise Invalid(f"{name} must be text, not {type(value).__name__}")
+    value = value.strip()
+    if not value:
+        return None
+    if limit and len(value) > limit:
+        raise Invalid(f"{name} is longer than {limit} characters")
+    return value
+
+
+def money(value: Any, name: str = "price", *, allow_zero: bool = False) -> Decimal:
+    """A decimal amount with at most 2 decimal places, > 0 (or >= 0 with `allow_zero`)."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+        raise Invalid(f"bad {name} {value!r}: not a number")
+    raw = str(value).strip()
+    try:
+        amount = Decimal(raw)
+    except InvalidOperation:
+        raise Invalid(f"bad {name} {raw!r}: not a number") from None
+    if not amount.is_finite():
+        raise Invalid(f"bad {name} {raw!r}: not a number")
+    if amount < 0 or (amount == 0 and not allow_zero):
+        raise Invalid(f"bad {name} {raw!r}: must be {'0 or more' if allow_zero else 'greater than 0'}")
+    if amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise Invalid(f"bad {name} {raw!r}: more than 2 decimal places")
+    if amount > MAX_PRICE:
+        raise Invalid(f"bad {name} {raw!r}: too large")
+    return amount.quantize(Decimal("0.01"))
+
+
+def currency(value: Any) -> str:
+    if blank(value):
+        return get_settings().currency
+    if not isinstance(value, str):
+        raise Invalid(f"unknown currency {value!r}")
+    code = value.strip().upper()
+    if code not in SUPPORTED_CURRENCIES:
+        supported = ", ".join(sorted(SUPPORTED_CURRENCIES))
+        raise Invalid(f"unknown currency {value.strip()!r} (supported: {supported})")
+    return code
+
+
+def count(value: Any, name: str, *, minimum: int = 0) -> int:
+    """A whole number >= `minimum`; empty means `minimum` when that is 0."""
+    if blank(value) and minimum == 0:
+        return 0
+    if isinstance(value, bool) or blank(value):
+        raise Invalid(f"bad {name} {value!r}: must be a whole number >= {minimum}")
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise Invalid(f"bad {name} {value!r}: must be a whole number >= {minimum}") from None
+    if number < minimum:
+        raise Invalid(f"bad {name} {value!r}: must be a whole number >= {minimum}")
+    return number
+
+
+def rating(value: Any) -> float | None:
+    if blank(value):
+        return None
+    try:
+        number = float(value) if not isinstance(value, bool) else math.nan
+    except (TypeError, ValueError):
+        raise Invalid(f"bad rating {value!r}: not a number") from None
+    if not 0 <= number <= 5:
+        raise Invalid(f"bad rating {value!r}: must be between 0 and 5")
+    return round(number, 2)
+
+
+def flag(value: Any, name: str, default: bool) -> bool:
+    if blank(value):
+        return default
+    if isinstance(value, bool):
+        return value
+    lowered = str(value).strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise Invalid(f"bad {name} {value!r}: use true or false")
+
+
+def json_value(value: Any, name: str) -> Any:
+    """CSV cells hold JSON as text; JSON Lines hold it directly."""
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError as error:
+            raise Invalid(f"bad JSON in {name}: {error.msg} (column {error.colno})") from None
+    return value
+
+
+def json_objects(value: Any, name: str) -> list[dict[str, Any]] | None:
+    parsed = json_value(value, name)
+    if parsed is None:
+        return None
+    if not isinstance(parsed, list) or not all(isinstance(item, dict) for item in parsed):
+        raise Invalid(f"{name} must be a JSON list of objects")
+    return parsed
+
+
+def moment(value: Any, name: str) -> datetime | None:
+    """ISO 8601 date-time (a date alone means midnight) as naive UTC; an offset is converted."""
+    if blank(value):
+        return None
+    if not isinstance(value, str):
+        raise Invalid(f"bad {name} {value!r}: use an ISO 8601 date-time like 2026-11-02T14:05:00Z")
+    raw = value.strip()
+    candidate = raw.replace(" ", "T", 1) if re.match(r"^\d{4}-\d\d-\d\d \d", raw) else raw
+    candidate = re.sub(r"\s+([+-]\d\d):?(\d\d)$", r"\1:\2", candidate)  # "10:15:00 -0500"
+    try:
+        parsed = datetime.fromisoformat(candidate.replace("Z", "+00:00"))
+    except ValueError:
+        raise Invalid(f"bad {name} {raw!r}: use an ISO 8601 date-time like 2026-11-02T14:05:00Z") from None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed.replace(microsecond=0)
+
+
+def day(value: Any, name: str) -> date | None:
+    if blank(value):
+        return None
+    if not isinstance(value, str):
+        raise Invalid(f"bad {name} {value!r}: use a date like 2026-11-04")
+    try:
+        return date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        raise Invalid(f"bad {name} {value.strip()!r}: use a date like 2026-11-04") from None
+
+
+def choice(value: Any, name: str, allowed: Iterable[str]) -> str | None:
+    if blank(value):
+        return None
+    options = list(allowed)
+    lowered = str(value).strip().lower()
+    if lowered not in options:
+        raise Invalid(f"unknown {name} {str(value).strip()!r} (use one of: {', '.join(options)})")
+    return lowered
+
+
+def email(value: Any, name: str = "email") -> str | None:
+    address = text(value, name, 254)
+    if address is None:
+        return None
+    if not _EMAIL.match(address):
+        raise Invalid(f"bad {name} {address!r}")
+    return address.lower()
+
+
+def country(value: Any, name: str = "country") -> str | None:
+    code = text(value, name)
+    if code is None:
+        return None
+    if len(code) != 2 or not code.isalpha():
+        raise Invalid(f"bad {name} {code!r}: use a two-letter ISO 3166 code like US or DE")
+    return code.upper()
