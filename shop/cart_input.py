@@ -118,7 +118,7 @@ def choose_variant(
         question=say(
             f"cart.ask_{attribute}",
             title=product.title,
-            options=", ".join(o.label() for o in _options(variants)),
+            options=", ".join(o.label(attribute) for o in _options(variants)),
         ),
     )
 

@@ -125,8 +125,10 @@ class VariantOption:
     color: str | None
     stock: int
 
-    def label(self) -> str:
-        text = ", ".join(v for v in (self.size, self.color) if v) or "standard"
+    def label(self, attribute: str | None = None) -> str:
+        """ "M", or "M (sold out)"; both size and colour unless `attribute` ("size"/"colour") says."""
+        parts = {"size": (self.size,), "colour": (self.color,)}.get(attribute or "", (self.size, self.color))
+        text = ", ".join(v for v in parts if v) or "standard"
         return text if self.stock > 0 else say("cart.sold_out_option", option=text)
 
 
