@@ -45,7 +45,8 @@ def ctr(days: float | None = typer.Option(None, help="Only lists shown in the la
     from shop.models import utcnow
 
     since = utcnow() - timedelta(days=days) if days is not None else None
-    lists = lists_report(load_activity(get_engine(), since=since, until=None).events, shown_since=since)
+    activity = load_activity(get_engine(), since=since, until=None)
+    lists = lists_report(activity.events, bought=activity.bought_from_lists, shown_since=since)
     table = Table("measure", "all lists", "search results", "recommendations")
     parts = (lists.all, lists.search, lists.recommendations)
     for label, attribute, percent in (

@@ -2,9 +2,10 @@
 
 A list is the set of RECOMMENDATION_SHOWN events (impressions) sharing one id. Feedback counts
 when a click, add-to-cart or purchase names a list *and* a product that list showed; each
-(list, product, kind) counts once, so a double click is one click. A list whose id also names a
-SEARCH event is a search result list; every other list is a recommendation (personal, similar,
-bought together).
+(list, product, kind) counts once, so a double click is one click. A purchase is a PURCHASE event
+or an order line that names the list (`order_lines.recommendation_id`), counted once. A list
+whose id also names a SEARCH event is a search result list; every other list is a
+recommendation (personal, similar, bought together).
 """
 
 from __future__ import annotations
@@ -87,10 +88,20 @@ def _click_through(impressions: set[tuple[str, int]], acted: set[tuple[str, int,
     )
 
 
-def lists_report(events: Iterable[ChatEvent], *, shown_since: datetime | None = None) -> ListsReport:
-    """Click-through of lists shown at or after `shown_since` (all lists when None)."""
+def lists_report(
+    events: Iterable[ChatEvent],
+    *,
+    bought: Iterable[tuple[str, int]] = (),
+    shown_since: datetime | None = None,
+) -> ListsReport:
+    """Click-through of lists shown at or after `shown_since` (all lists when None).
+
+    `bought`: (list id, product id) of order lines, purchases as much as PURCHASE events are.
+    """
     impressions: set[tuple[str, int]] = set()
-    acted: set[tuple[str, int, EventKind]] = set()
+    acted: set[tuple[str, int, EventKind]] = {
+        (list_id, product, EventKind.PURCHASE) for list_id, product in bought
+    }
     search_lists: set[str] = set()
     for event in events:
         if not event.recommendation_id:

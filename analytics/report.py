@@ -196,7 +196,7 @@ def summarize(
         searches=len(searches),
         zero_result_searches=len(zero),
         top_zero_result_queries=zero_queries.most_common(TOP),
-        lists=lists_report(activity.events, shown_since=since),
+        lists=lists_report(activity.events, bought=activity.bought_from_lists, shown_since=since),
         chat_orders=len(orders),
         chat_revenue=revenue,
     )

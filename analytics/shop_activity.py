@@ -6,7 +6,9 @@ through chat carry it as `source_conversation`; tickets as `conversation_id`.
 
 Lists: every list of products shown in chat (search results and recommendations alike) is a set
 of RECOMMENDATION_SHOWN events sharing one `recommendation_id`. A search writes one SEARCH event
-with the id of the list it produced, so a SEARCH whose id has no impression found nothing.
+with the id of the list it produced, so a SEARCH whose id has no impression found nothing. An
+order line keeps the id of the list its product was added to the cart from
+(`order_lines.recommendation_id`), so a purchase links to the list without an event.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from shop.models import (
     EventSource,
     InteractionEvent,
     Order,
+    OrderLine,
     OrderStatus,
     OrderStatusEvent,
     Return,
@@ -66,6 +69,8 @@ class ShopActivity:
     order_history: dict[int, list[tuple[OrderStatus, datetime, str | None]]] = field(default_factory=dict)
     #: order id -> creation times of its returns in the window.
     returns: dict[int, list[datetime]] = field(default_factory=dict)
+    #: (list id, product id) of order lines bought from a shown list (orders not cancelled).
+    bought_from_lists: set[tuple[str, int]] = field(default_factory=set)
 
     def events_of(self, session_id: str, start: datetime, end: datetime) -> list[ChatEvent]:
         return [e for e in self.events if e.session_id == session_id and start <= e.at <= end]
@@ -122,6 +127,18 @@ def load_activity(engine: Engine, *, since: datetime | None, until: datetime | N
             activity.orders.append(
                 ChatOrder(row[0], row[1], Decimal(row[2]), row[3], row[4], OrderStatus(row[5]))
             )
+        activity.bought_from_lists = {
+            (row[0], row[1])
+            for row in connection.execute(
+                select(OrderLine.recommendation_id, OrderLine.product_id)
+                .join(Order, Order.id == OrderLine.order_id)
+                .where(
+                    OrderLine.recommendation_id.is_not(None),
+                    Order.status != OrderStatus.CANCELLED,
+                    *window(Order.placed_at),
+                )
+            )
+        }
         activity.ticket_conversations = set(
             connection.scalars(select(SupportTicket.conversation_id).where(*window(SupportTicket.created_at)))
         )

@@ -24,6 +24,7 @@ from shop.models import (
     EventSource,
     InteractionEvent,
     Order,
+    OrderLine,
     OrderStatus,
     OrderStatusEvent,
     Return,
@@ -138,7 +139,10 @@ class Script:
         )
         return self
 
-    def placed_order(self, order_id: int, total: str, email: str = "frank@example.com") -> Script:
+    def placed_order(
+        self, order_id: int, total: str, lines: list[tuple[int, str | None]], email: str = "frank@example.com"
+    ) -> Script:
+        """An order placed from this conversation; `lines` are (product id, list it came from)."""
         self.log.shop_rows.append(
             Order(
                 id=order_id,
@@ -153,6 +157,10 @@ class Script:
                 shipping_postcode="12345",
                 shipping_country="US",
                 source_conversation=self.sender_id,
+                lines=[
+                    OrderLine(product_id=p, quantity=1, unit_price=Decimal(total), recommendation_id=list_id)
+                    for p, list_id in lines
+                ],
             )
         )
         return self

@@ -101,8 +101,7 @@ def logged(tmp_path_factory, tiny_shops):  # type: ignore[no-untyped-def]
         .user(f'/add_to_cart{{"product_id": {p[1]}}}', "add_to_cart", "action_add_to_cart", product_id=p[1])
         .event(EventKind.ADD_TO_CART, p[1], C)
         .user("checkout", "checkout", "action_checkout")
-        .placed_order(new_order, "59.90")
-        .event(EventKind.PURCHASE, p[1], C)
+        .placed_order(new_order, "59.90", lines=[(p[1], C)])  # the line names list C: a purchase from it
     )
     # The same query finds nothing again, and a message the policy could not place.
     (
@@ -239,5 +238,3 @@ def test_an_empty_tracker_store_reads_as_no_conversations(tmp_path, logged) -> N
     shop, _, _ = logged
     empty = build_report(shop, make_engine(f"sqlite:///{tmp_path / 'none.db'}"), now=NOW)
     assert empty.conversations == 0 and empty.resolution_rate == 0.0
-
-
