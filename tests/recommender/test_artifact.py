@@ -48,9 +48,7 @@ def test_a_saved_and_loaded_artifact_gives_the_same_scores(trained_shop, tmp_pat
     assert [r.product_id for r in before.recommend(1, k=10)] == [
         r.product_id for r in after.recommend(1, k=10)
     ]
-    assert [r.product_id for r in before.similar(1, k=5)] == [
-        r.product_id for r in after.similar(1, k=5)
-    ]
+    assert [r.product_id for r in before.similar(1, k=5)] == [r.product_id for r in after.similar(1, k=5)]
 
 
 def test_versions_are_numbered_current_points_at_the_newest_and_old_ones_are_pruned(trained_shop, tmp_path):
