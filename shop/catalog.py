@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from shop.catalog_rows import (
@@ -38,6 +38,7 @@ __all__ = [
     "ExportResult",
     "ImportResult",
     "RowError",
+    "catalog_version",
     "export_catalog",
     "import_catalog",
 ]
@@ -214,6 +215,14 @@ def import_catalog(engine: Engine, path: str | Path, *, fmt: str | None = None) 
     return ImportResult(
         path=name, format=chosen, inserted=counts.inserted, updated=counts.updated, unchanged=counts.unchanged
     )
+
+
+def catalog_version(engine: Engine) -> tuple[int, str | None]:
+    """Changes whenever an import adds or changes a product: (products, latest update). Cheap (one
+    aggregate query), so a running server can poll it to know when to re-read the catalog."""
+    with engine.connect() as connection:
+        count, latest = connection.execute(select(func.count(Product.id), func.max(Product.updated_at))).one()
+    return int(count), str(latest) if latest is not None else None
 
 
 def _json_text(value: Any, *, sort_keys: bool = True) -> str:

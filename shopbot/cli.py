@@ -11,7 +11,8 @@ from search.cli import app as search_app
 from shop.cli import db_app
 from shop.demo.cli import demo_app
 from shopbot.chat import chat
-from shopbot.importing_cli import catalog_app
+from shopbot.importing_cli import catalog_app, import_command
+from shopbot.nlu_cli import app as nlu_app
 
 app = typer.Typer(
     help="Conversational shopping assistant: shop data, search, recommendations, chat.",
@@ -23,7 +24,9 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(recommender_app, name="recommender")
 app.add_typer(search_app, name="search")
+app.add_typer(nlu_app, name="nlu")
 app.command("chat")(chat)
+app.command("import")(import_command)
 app.command("report")(report)
 app.command("worker")(worker)
 

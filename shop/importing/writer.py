@@ -429,8 +429,8 @@ def _objects(session: Session, model, column, keys: Iterable[Any], *options) -> 
 
 
 def resolve_skus(session: Session, skus: Iterable[str]) -> dict[str, tuple[int, int | None]]:
-    """SKU -> (product id, variant id or None): a variant SKU names the variant, a product SKU the
-    product (an order line then has no variant)."""
+    """SKU -> (product id, variant id or None): a variant SKU names its variant; a product SKU
+    names the product and, when the product has exactly one variant, that variant."""
     wanted = set(skus)
     found: dict[str, tuple[int, int | None]] = {
         sku: (product_id, variant_id)
@@ -440,8 +440,13 @@ def resolve_skus(session: Session, skus: Iterable[str]) -> dict[str, tuple[int, 
     }
     rest = wanted - set(found)
     if rest:
-        for sku, product_id in _lookup(session, select(Product.sku, Product.id), Product.sku, rest):
-            found[sku] = (product_id, None)
+        products = dict(_lookup(session, select(Product.sku, Product.id), Product.sku, rest))
+        only: dict[int, int | None] = {}
+        for product_id, variant_id in _lookup(
+            session, select(Variant.product_id, Variant.id), Variant.product_id, products.values()
+        ):
+            only[product_id] = None if product_id in only else variant_id
+        found.update({sku: (product_id, only.get(product_id)) for sku, product_id in products.items()})
     return found
 
 
