@@ -1,6 +1,6 @@
 """Product cards: the one structured payload the web widget and the terminal shell both render.
 
-    dispatcher.utter_message(json_message=product_cards(engine, [(12, "Popular in Laptops"), ...]))
+    dispatcher.utter_message(json_message=product_cards([(12, "Popular in Laptops"), ...]))
 
     {"type": "product_cards",
      "products": [{"id": 12, "sku": "...", "title": "...", "price": "119.00", "currency": "USD",
@@ -9,8 +9,8 @@
                    "buttons": [{"title": "More like this", "payload": "/similar_items{\"product_id\": 12}"},
                                {"title": "Add to cart", "payload": "/add_to_cart{\"product_id\": 12}"}]}]}
 
-Prices and stock are read from the database when the cards are built, never from an index
-snapshot, so a card never shows a stale price.
+Prices and stock are read fresh (`shop.product_lookup`) when the cards are built, never from an
+index snapshot, so a card never shows a stale price.
 """
 
 from __future__ import annotations
@@ -19,9 +19,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session, selectinload
-
+from actions import store
 from shop.models import Product
 
 CARDS_MESSAGE_TYPE = "product_cards"
@@ -32,7 +30,9 @@ def button_payload(intent: str, **entities: Any) -> str:
     return f"/{intent}{json.dumps(entities)}" if entities else f"/{intent}"
 
 
-def card(product: Product, reason: str | None = None) -> dict[str, Any]:
+def card(product: Product, reason: str | None = None, list_id: str | None = None) -> dict[str, Any]:
+    """One card; its buttons carry `list_id`, the id of the list it is shown in (feedback loop)."""
+    shown_in = {"recommendation_id": list_id} if list_id else {}
     stock = product.stock
     return {
         "id": product.id,
@@ -47,32 +47,25 @@ def card(product: Product, reason: str | None = None) -> dict[str, Any]:
         "stock": stock,
         "reason": reason,
         "buttons": [
-            {"title": "More like this", "payload": button_payload("similar_items", product_id=product.id)},
-            {"title": "Add to cart", "payload": button_payload("add_to_cart", product_id=product.id)},
+            {
+                "title": "More like this",
+                "payload": button_payload("similar_items", product_id=product.id, **shown_in),
+            },
+            {
+                "title": "Add to cart",
+                "payload": button_payload("add_to_cart", product_id=product.id, **shown_in),
+            },
         ],
     }
 
 
-def load_products(engine: Engine, product_ids: Sequence[int]) -> dict[int, Product]:
-    """Active products by id, with their variants (stock) loaded."""
-    if not product_ids:
-        return {}
-    with Session(engine) as session:
-        products = session.scalars(
-            select(Product)
-            .where(Product.id.in_(list(product_ids)), Product.active.is_(True))
-            .options(selectinload(Product.variants))
-        ).all()
-        return {p.id: p for p in products}
-
-
-def product_cards(engine: Engine, items: Sequence[tuple[int, str | None]]) -> dict[str, Any]:
-    """The cards message for (product id, reason) pairs, in the given order.
+def product_cards(items: Sequence[tuple[int, str | None]], list_id: str | None = None) -> dict[str, Any]:
+    """The cards message for (product id, reason) pairs, in the given order, of the list `list_id`.
 
     Products that no longer exist or were deactivated since they were found are left out.
     """
-    products = load_products(engine, [product_id for product_id, _ in items])
-    cards = [card(products[pid], reason) for pid, reason in items if pid in products]
+    products = store.active_products(product_id for product_id, _ in items)
+    cards = [card(products[pid], reason, list_id) for pid, reason in items if pid in products]
     return {"type": CARDS_MESSAGE_TYPE, "products": cards}
 
 

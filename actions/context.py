@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from rasa_sdk import Tracker
-from sqlalchemy import Engine
 
-from shop.db import get_engine
+# The engine is opaque here: actions hand it to the domain (`actions.store`), never query it.
+from shop.db import Engine, get_engine
 from shop.identity import IDENTITY_METADATA_KEY, Requester, requester_from_metadata
 
 _engine_override: Engine | None = None

@@ -6,14 +6,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, ConversationPaused, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
-from sqlalchemy.orm import Session
 
-from actions import services
-from actions.context import conversation_turns, requester, shop_engine, user_text
-from actions.order_forms import FLOW_WORDS, offer_handoff_buttons
+from actions import services, store
+from actions.context import conversation_turns, requester, user_text
+from actions.order_questions import FLOW_WORDS, offer_handoff_buttons
 from actions.safety import polite
-from shop.models import Customer
-from shop.support import open_ticket, summarize_conversation
+from shop.support import summarize_conversation
 
 HANDOFF_MESSAGE_TYPE = "handoff"
 
@@ -46,12 +44,7 @@ class ActionGreet(Action):
 
     @polite
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        who = requester(tracker)
-        name = None
-        if not who.is_guest:
-            with Session(shop_engine()) as session:
-                customer = session.get(Customer, who.customer_id)
-                name = customer.name.split()[0] if customer and customer.name else None
+        name = store.first_name(requester(tracker))
         dispatcher.utter_message(
             text=f"Hi{' ' + name if name else ''}! I'm the shop's assistant. I can find products, suggest "
             "things you'll like, track orders, cancel or change them, and start returns. "
@@ -124,7 +117,7 @@ class ActionHandoff(Action):
         else:
             subject = "Shopper asked for a person"
         summary = summarize_conversation(conversation_turns(tracker), requester=who)
-        receipt = open_ticket(tracker.sender_id, who, subject, summary, engine=shop_engine())
+        receipt = store.open_ticket(tracker.sender_id, who, subject, summary)
         dispatcher.utter_message(text=receipt.message())
         dispatcher.utter_message(
             json_message={

@@ -17,20 +17,21 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.context import requester, shop_engine
-from actions.order_forms import (
+from actions import store
+from actions.context import requester
+from actions.order_slots import (
     confirmed_in_this_form,
     is_exchange,
-    order_number_slot,
+    order_number,
     refusal_of,
     return_line_id,
     rma_order_number,
 )
 from actions.safety import polite
 from shop.addresses import validate_address
-from shop.orders import cancel_order, change_shipping_address, describe_order, find_order
+from shop.orders import describe_order
 from shop.refusals import Refused
-from shop.returns import create_return, describe_return, find_returns
+from shop.returns import describe_return
 
 
 def flow_reset(*extra: str) -> list[dict[str, Any]]:
@@ -47,7 +48,7 @@ class OrderSubmitAction(Action, ABC):
 
     @polite
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        if refusal_of(tracker, self.form) is None and order_number_slot(tracker) is not None:
+        if refusal_of(tracker, self.form) is None and order_number(tracker) is not None:
             try:
                 self.perform(dispatcher, tracker)
             except Refused as refused:
@@ -67,7 +68,7 @@ class ActionOrderStatus(OrderSubmitAction):
 
     def perform(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         email = tracker.get_slot("order_email")
-        view = find_order(requester(tracker), order_number_slot(tracker), email, engine=shop_engine())
+        view = store.find_order(requester(tracker), order_number(tracker), email)
         text = describe_order(view)
         items = ", ".join(item.label() for item in view.items)
         if items:
@@ -89,11 +90,10 @@ class ActionCancelOrder(OrderSubmitAction):
         if not confirmed_in_this_form(tracker, self.form):
             dispatcher.utter_message(text="Okay, I haven't cancelled anything. Your order stays as it is.")
             return
-        result = cancel_order(
+        result = store.cancel_order(
             requester(tracker),
-            order_number_slot(tracker),
+            order_number(tracker),
             tracker.get_slot("order_email"),
-            engine=shop_engine(),
         )
         dispatcher.utter_message(text=result.message)
 
@@ -110,12 +110,11 @@ class ActionChangeAddress(OrderSubmitAction):
             dispatcher.utter_message(text="Okay, the address stays as it was.")
             return
         address = validate_address(json.loads(tracker.get_slot("new_address")))
-        result = change_shipping_address(
+        result = store.change_shipping_address(
             requester(tracker),
-            order_number_slot(tracker),
+            order_number(tracker),
             address,
             tracker.get_slot("order_email"),
-            engine=shop_engine(),
         )
         dispatcher.utter_message(text=result.message)
 
@@ -135,14 +134,13 @@ class ActionCreateReturn(OrderSubmitAction):
         if line_id is None:
             dispatcher.utter_message(text="I lost track of which item to return, sorry. Let's start again.")
             return
-        receipt = create_return(
+        receipt = store.create_return(
             requester(tracker),
-            order_number_slot(tracker),
+            order_number(tracker),
             [line_id],
             tracker.get_slot("return_reason") or "",
             tracker.get_slot("order_email"),
             exchange=is_exchange(tracker),
-            engine=shop_engine(),
         )
         dispatcher.utter_message(text=receipt.message())
 
@@ -161,19 +159,18 @@ class ActionRefundStatus(Action):
             who = requester(tracker)
             try:
                 if rma_order_number(rma) is not None:
-                    returns = find_returns(who, rma_number=rma, email=email, engine=shop_engine())
+                    returns = store.find_returns(who, rma_number=rma, email=email)
                 else:
-                    returns = find_returns(
+                    returns = store.find_returns(
                         who,
-                        order_number=order_number_slot(tracker),
+                        order_number=order_number(tracker),
                         email=email,
-                        engine=shop_engine(),
                     )
                 if returns:
                     dispatcher.utter_message(text="\n".join(describe_return(r) for r in returns))
                 else:
                     dispatcher.utter_message(
-                        text=f"There's no return for order {order_number_slot(tracker)} yet. "
+                        text=f"There's no return for order {order_number(tracker)} yet. "
                         "Would you like to start one?",
                         buttons=[{"title": "Start a return", "payload": "/return_item"}],
                     )

@@ -153,8 +153,12 @@ def _search_build() -> object:
 
 def _recommender_build() -> object:
     from recommender.artifact import current_artifact_path
+    from shop.catalog import catalog_version
 
-    return current_artifact_path()
+    # A new artifact, or a catalog import: reloading re-reads the catalog, and products new since
+    # training are scored from their metadata (issue 15).
+    path = current_artifact_path()
+    return None if path is None else (path, catalog_version(shop_engine()))
 
 
 product_search = LazyService("product search", _load_search, version=_search_build)

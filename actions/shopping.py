@@ -17,12 +17,12 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import services
-from actions.cards import button_payload, load_products, product_cards, shown_ids
-from actions.context import entity_values, latest_text_is_button, requester, shop_engine, user_text
-from actions.interactions import record_interactions
+from actions import services, store
+from actions.cards import button_payload, product_cards, shown_ids
+from actions.context import entity_values, latest_text_is_button, requester, user_text
 from actions.references import pick, position
 from actions.safety import polite
+from recommender.feedback import new_list_id
 from shop.models import EventKind, Product
 from shop.money import format_money
 
@@ -72,13 +72,26 @@ def referenced_product(tracker: Tracker) -> int | None:
 
 
 def _show_cards(
-    dispatcher: CollectingDispatcher, intro: str, items: Sequence[tuple[int, str | None]]
+    dispatcher: CollectingDispatcher,
+    intro: str,
+    items: Sequence[tuple[int, str | None]],
+    list_id: str | None = None,
+    tracker: Tracker | None = None,
 ) -> list[int]:
-    message = product_cards(shop_engine(), items)
+    """Show `items` as cards of the list `list_id` (their buttons carry it). With `tracker`,
+    the list is also recorded as an impression (a fresh id when the list has none)."""
+    if tracker is not None:
+        list_id = list_id or new_list_id()
+    message = product_cards(items, list_id)
     ids = shown_ids(message)
     if ids:
         dispatcher.utter_message(text=intro)
         dispatcher.utter_message(json_message=message)
+        if tracker is not None:
+            store.record(
+                requester(tracker), tracker.sender_id, EventKind.RECOMMENDATION_SHOWN, ids,
+                recommendation_id=list_id,
+            )  # fmt: skip
     return ids
 
 
@@ -127,6 +140,11 @@ class ActionSearchProducts(Action):
         who = requester(tracker)
         result = search.search(text, k=PAGE_SIZE, customer_id=who.customer_id, session=session)
         state = [SlotSet("search_state", session.to_dict())]
+        # The search names the list it showed; one without impressions found nothing.
+        list_id = new_list_id()
+        store.record(
+            who, tracker.sender_id, EventKind.SEARCH, [None], query=text[:500], recommendation_id=list_id
+        )
         if not result.hits:
             if result.follow_up:
                 dispatcher.utter_message(
@@ -147,8 +165,7 @@ class ActionSearchProducts(Action):
             intro += f" ({filters}):" if filters else ":"
         if result.total > len(result.hits):
             intro += ' Say "show more" for more, or narrow it down ("cheaper", "in blue").'
-        ids = _show_cards(dispatcher, intro, [(h.product_id, None) for h in result.hits])
-        record_interactions(shop_engine(), who, tracker.sender_id, EventKind.SEARCH, [None], query=text[:500])
+        ids = _show_cards(dispatcher, intro, [(h.product_id, None) for h in result.hits], list_id, tracker)
         return [*state, SlotSet("shown_products", ids), SlotSet("focus_product", None)]
 
 
@@ -181,7 +198,7 @@ class ActionProductQuestion(Action):
                     text="Which product are you asking about? Let's find it first. " + ASK_WHAT
                 )
             return []
-        product = load_products(shop_engine(), [product_id]).get(product_id)
+        product = store.active_products([product_id]).get(product_id)
         if product is None:
             dispatcher.utter_message(text="Sorry, that product isn't available any more.")
             return [SlotSet("focus_product", None)]
@@ -197,9 +214,7 @@ class ActionProductQuestion(Action):
         if not answer.confident:
             buttons.append({"title": "Ask a person", "payload": "/request_human"})
         dispatcher.utter_message(text=text, buttons=buttons)
-        record_interactions(
-            shop_engine(), requester(tracker), tracker.sender_id, EventKind.VIEW, [product.id]
-        )
+        store.record(requester(tracker), tracker.sender_id, EventKind.VIEW, [product.id])
         return [SlotSet("focus_product", float(product.id))]
 
 
@@ -252,14 +267,8 @@ class ActionRecommend(Action):
             dispatcher.utter_message(text="I have no suggestions that fit right now. " + ASK_WHAT)
             return []
         intro = "Here are some picks for you:" if not who.is_guest else "Here are some popular picks:"
-        ids = _show_cards(dispatcher, intro, [(r.product_id, r.reason) for r in items])
-        record_interactions(
-            shop_engine(),
-            who,
-            tracker.sender_id,
-            EventKind.RECOMMENDATION_SHOWN,
-            ids,
-            recommendation_id=items[0].recommendation_id,
+        ids = _show_cards(
+            dispatcher, intro, [(r.product_id, r.reason) for r in items], items[0].recommendation_id, tracker
         )
         return [
             SlotSet("shown_products", ids),
@@ -304,18 +313,11 @@ class ActionSimilarItems(Action):
         if not items:
             dispatcher.utter_message(text="I couldn't find anything similar to that one, sorry.")
             return []
-        ids = _show_cards(dispatcher, "Here are similar ones:", items)
         who = requester(tracker)
-        record_interactions(shop_engine(), who, tracker.sender_id, EventKind.CLICK, [product_id])
-        if recommendation_id:
-            record_interactions(
-                shop_engine(),
-                who,
-                tracker.sender_id,
-                EventKind.RECOMMENDATION_SHOWN,
-                ids,
-                recommendation_id=recommendation_id,
-            )
+        # The click names the list its button came from (else the list it was last shown in).
+        clicked_in = next(iter(entity_values(tracker, "recommendation_id")), None)
+        store.record(who, tracker.sender_id, EventKind.CLICK, [product_id], recommendation_id=clicked_in)
+        ids = _show_cards(dispatcher, "Here are similar ones:", items, recommendation_id, tracker)
         return [
             SlotSet("shown_products", ids),
             SlotSet("focus_product", float(product_id)),
@@ -354,7 +356,7 @@ class ActionAddToCart(Action):
         if product_id is None:
             dispatcher.utter_message(text='Which one should I add? Say e.g. "add the first one".')
             return []
-        product = load_products(shop_engine(), [product_id]).get(product_id)
+        product = store.active_products([product_id]).get(product_id)
         if product is None:
             dispatcher.utter_message(text="Sorry, that product isn't available any more.")
             return []
@@ -395,13 +397,13 @@ class ActionAddToCart(Action):
         else:
             cart.append({"product_id": product.id, "quantity": quantity, "size": size})
         who = requester(tracker)
-        record_interactions(shop_engine(), who, tracker.sender_id, EventKind.ADD_TO_CART, [product.id])
+        store.record(who, tracker.sender_id, EventKind.ADD_TO_CART, [product.id])
         units = sum(line["quantity"] for line in cart)
+        in_cart = store.active_products(line["product_id"] for line in cart)
         total = sum(
-            (p.price * line["quantity"])
+            (in_cart[line["product_id"]].price * line["quantity"])
             for line in cart
-            for p in [load_products(shop_engine(), [line["product_id"]]).get(line["product_id"])]
-            if p is not None
+            if line["product_id"] in in_cart
         )
         label = f"{quantity} × {product.title}" + (f" (size {size})" if size else "")
         dispatcher.utter_message(
@@ -419,15 +421,11 @@ class ActionAddToCart(Action):
                 together = []
             if together:
                 ids = _show_cards(
-                    dispatcher, "Often bought together with it:", [(r.product_id, r.reason) for r in together]
-                )
-                record_interactions(
-                    shop_engine(),
-                    who,
-                    tracker.sender_id,
-                    EventKind.RECOMMENDATION_SHOWN,
-                    ids,
-                    recommendation_id=together[0].recommendation_id,
+                    dispatcher,
+                    "Often bought together with it:",
+                    [(r.product_id, r.reason) for r in together],
+                    together[0].recommendation_id,
+                    tracker,
                 )
                 events += [SlotSet("shown_products", ids), SlotSet("search_state", _browsing_state(ids))]
         return events

@@ -11,15 +11,13 @@ from sqlalchemy.orm import Session
 
 from actions.conversation import ActionHandoff
 from actions.order_forms import (
-    ActionAskConfirmation,
-    ActionAskOrderNumber,
-    ActionAskReturnItem,
     ValidateCancelOrderForm,
     ValidateChangeAddressForm,
     ValidateOrderStatusForm,
     ValidateRefundStatusForm,
     ValidateReturnForm,
 )
+from actions.order_questions import ActionAskConfirmation, ActionAskOrderNumber, ActionAskReturnItem
 from actions.orders import (
     ActionCancelOrder,
     ActionChangeAddress,
