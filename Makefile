@@ -37,7 +37,13 @@ $(RASA_VENV)/.installed: bot/requirements.txt
 	$(RASA_VENV)/bin/pip install -q -r bot/requirements.txt
 	touch $@
 
-venvs: $(VENV)/.installed $(RASA_VENV)/.installed
+# Rasa loads bot/resilient_rest.py from bot/, and it imports shop.privacy (standard library only):
+# the repository root goes on the Rasa environment's path, after Rasa's own packages.
+$(RASA_VENV)/.repo-on-path: $(RASA_VENV)/.installed
+	$(RASA_VENV)/bin/python -c 'import sys, sysconfig, pathlib; pathlib.Path(sysconfig.get_paths()["purelib"], "shopbot-repo.pth").write_text(sys.argv[1] + "\n")' "$(CURDIR)"
+	touch $@
+
+venvs: $(VENV)/.installed $(RASA_VENV)/.installed $(RASA_VENV)/.repo-on-path
 
 # --- shop data and models ------------------------------------------------------------------
 # Stamps depend on the code that produces them, so a second `make run` skips all of this.

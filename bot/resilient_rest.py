@@ -19,28 +19,27 @@ proxy, `shopbot chat`, curl, the load benchmark) keeps working unchanged. What i
   handlers, so emails and addresses that reach a log line anyway are masked.
 
 Runs in the Rasa environment (Python 3.10); Rasa imports it from its working directory, bot/.
+`shop.privacy` (standard library only) comes from the repository root, which that environment
+has on its path: `make venvs` adds it with a .pth file (after Rasa's own packages), and
+deploy/Dockerfile.rasa sets PYTHONPATH=/ where the image keeps shop/.
 """
 
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from pathlib import Path
 from typing import Any
 
+import action_response_validation
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-# shop.privacy is standard-library only, so that it can be imported here, from Rasa's Python.
-sys.path.append(str(Path(__file__).resolve().parent.parent))
-import action_response_validation  # noqa: E402
-
-from shop.privacy import install_pii_masking  # noqa: E402
+# Standard-library only, so that it can be imported here, from Rasa's Python.
+from shop.privacy import install_pii_masking
 
 # Rasa loads this module with its channels, in every profile: the earliest hook we have to
 # replace its per-response JSON-schema check, which costs more CPU than the models do.
