@@ -154,7 +154,9 @@ def product_record(group: list[Record]) -> Record:
             prices.append(c.get(raw, "price"))
         if _decimal(c.get(raw, "compare_at")) is not None:
             compare.append(_decimal(c.get(raw, "compare_at")))
-    price = min(prices, key=lambda p: _decimal(p) or Decimal("Infinity")) if prices else ""
+    unreadable = [p for p in prices if _decimal(p) is None]
+    # The product's price is its lowest variant price; an unreadable one is passed on to be reported.
+    price = unreadable[0] if unreadable else min(prices, key=_decimal) if prices else ""
     attributes: dict[str, Any] = {"source": "shopify"}
     tags = split_list(c.get(first, "tags"))
     if tags:

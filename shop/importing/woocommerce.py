@@ -245,6 +245,7 @@ def order_records(line: int, order: dict[str, Any], customers_seen: set[str]) ->
                     "city": billing.get("city") or None,
                     "postcode": billing.get("postcode") or None,
                     "country": billing.get("country") or None,
+                    "created_at": placed.isoformat() if (placed := times[OrderStatus.PLACED]) else None,
                 },
             ),
         )
