@@ -171,6 +171,7 @@ def read_products(stream: TextIO) -> Iterator[tuple[str, Record | RowError]]:
     c = PRODUCT_COLUMNS
     parents: dict[str, tuple[int, dict[str, Any]]] = {}
     variations: dict[str, list[dict[str, Any]]] = {}
+    first_lines: dict[str, int] = {}
     for item in csv_records(stream):
         if isinstance(item, RowError):
             yield "products", item
@@ -179,9 +180,9 @@ def read_products(stream: TextIO) -> Iterator[tuple[str, Record | RowError]]:
         kinds = {k.strip() for k in c.get(raw, "type").lower().split(",")}
         if "variation" in kinds:
             parent = c.get(raw, "parent")
-            variations.setdefault(
-                parent.removeprefix("id:") if parent.startswith("id:") else parent, []
-            ).append(raw)
+            key = parent.removeprefix("id:") if parent.startswith("id:") else parent
+            variations.setdefault(key, []).append(raw)
+            first_lines.setdefault(key, line)
         elif "variable" in kinds:
             parents[c.get(raw, "id") or c.get(raw, "sku")] = (line, raw)
         elif kinds & {"grouped", "external"}:
@@ -194,7 +195,12 @@ def read_products(stream: TextIO) -> Iterator[tuple[str, Record | RowError]]:
         claimed.update(k for k in (c.get(raw, "id"), c.get(raw, "sku")) if k)
         yield "products", product_record(line, raw, own)
     for parent in sorted(set(variations) - claimed):
-        yield "products", RowError(line=1, reason=f"variation(s) of unknown parent {parent!r}", sku=parent)
+        yield (
+            "products",
+            RowError(
+                line=first_lines[parent], reason=f"variation(s) of unknown parent {parent!r}", sku=parent
+            ),
+        )
 
 
 # --- orders -----------------------------------------------------------------------------------

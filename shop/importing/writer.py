@@ -72,10 +72,21 @@ class WriteLog:
 
     counts: dict[str, KindCounts] = field(default_factory=lambda: {kind: KindCounts() for kind in KINDS})
     errors: list[tuple[str, RowError]] = field(default_factory=list)
+    #: kind -> key of a rejected row -> its line, so that what refers to it can say so.
+    rejected: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def reject(self, path: str, kind: str, error: RowError) -> None:
         self.counts[kind].rejected += 1
         self.errors.append((path, error))
+        if error.key:
+            self.rejected.setdefault(kind, {}).setdefault(error.key.lstrip("#"), error.line)
+
+    def unknown_order(self, number: int) -> str:
+        """Why a row that refers to order `number` (not in the database) cannot be written."""
+        line = self.rejected.get("orders", {}).get(str(number))
+        if line is not None:
+            return f"order {number} is rejected (line {line})"
+        return f"unknown order_number {number}"
 
 
 def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
@@ -280,7 +291,7 @@ class ShopDataWriter:
         existing = {sh.order_id: sh for sh in _objects(s, Shipment, Shipment.order_id, numbers)}
         for row in rows:
             if row.order_number not in orders:
-                self._reject(path, "shipments", row, f"unknown order_number {row.order_number}")
+                self._reject(path, "shipments", row, self.log.unknown_order(row.order_number))
                 continue
             values = {
                 "carrier": row.carrier,
@@ -320,7 +331,7 @@ class ShopDataWriter:
         }
         for row in rows:
             if row.order_number not in orders:
-                self._reject(path, "returns", row, f"unknown order_number {row.order_number}")
+                self._reject(path, "returns", row, self.log.unknown_order(row.order_number))
                 continue
             lines = order_lines.get(row.order_number, {})
             problems, wanted = [], []
@@ -382,7 +393,7 @@ class ShopDataWriter:
         for row in rows:
             problems = []
             if row.order_number not in orders:
-                problems.append(f"unknown order_number {row.order_number}")
+                problems.append(self.log.unknown_order(row.order_number))
             return_id = None
             if row.rma_number:
                 if row.rma_number not in returns:
