@@ -73,12 +73,12 @@ def refresh_recommender(engine: Engine, recommender: Any | None = None) -> Follo
     )
 
 
-def regenerate_lookups(output: Path | None = None) -> FollowUp:
-    """Write the NLU lookup tables from the catalog (DATABASE_URL); say when Rasa should retrain."""
+def regenerate_lookups(engine: Engine, output: Path | None = None) -> FollowUp:
+    """Write the NLU lookup tables from the catalog; say when the Rasa model should be retrained."""
     from shopbot.lookups import OUTPUT, write_lookups
 
     try:
-        changed = write_lookups(output or OUTPUT)
+        changed = write_lookups(output or OUTPUT, engine)
     except Exception as error:  # noqa: BLE001 - the import is committed; say how to finish
         return FollowUp(
             "lookups", f"the NLU lookup tables were not written ({error}): run `shopbot nlu lookups`", False
@@ -104,5 +104,5 @@ def follow_import(
         return []
     steps = [reindex_search(engine)] if reindex else []
     steps.append(refresh_recommender(engine, recommender))
-    steps.append(regenerate_lookups(lookups_output))
+    steps.append(regenerate_lookups(engine, lookups_output))
     return steps

@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from shop import db
 from shop.cli import catalog_export, console, fail, fail_database, render_catalog_error
 from shopbot import importing
+from shopbot.lookups import OUTPUT as LOOKUPS
 
 catalog_app = typer.Typer(help="Import and export the product catalog.", no_args_is_help=True)
 
@@ -23,6 +24,10 @@ def catalog_import(
     reindex: bool = typer.Option(
         True, "--reindex/--no-reindex", help="Bring the search index up to date when products changed."
     ),
+    follow: bool = typer.Option(
+        True, "--follow/--no-follow", help="After a change: the recommender and NLU lookup tables catch up."
+    ),
+    lookups: Path = typer.Option(LOOKUPS, "--lookups", help="Where the NLU lookup tables are written."),
 ) -> None:
     """Upsert the file's products by SKU: all rows or none, in one transaction."""
     from shop.catalog import CatalogError, import_catalog
@@ -44,6 +49,20 @@ def catalog_import(
         if not step.ok:
             fail(step.message)
         console.print(step.message, soft_wrap=True)
+    if follow and result.changed:
+        _print_steps(
+            [
+                importing.refresh_recommender(db.get_engine()),
+                importing.regenerate_lookups(db.get_engine(), lookups),
+            ]
+        )
+
+
+def _print_steps(steps: list[importing.FollowUp]) -> None:
+    for step in steps:
+        console.print(
+            ("" if step.ok else "[yellow]warning:[/yellow] ") + step.message, soft_wrap=True, highlight=False
+        )
 
 
 catalog_app.command("export")(catalog_export)
@@ -109,6 +128,7 @@ def import_command(
         "--follow/--no-follow",
         help="After a change: search, recommender and NLU lookup tables catch up.",
     ),
+    lookups: Path = typer.Option(LOOKUPS, "--lookups", help="Where the NLU lookup tables are written."),
 ) -> None:
     """Import the shop's data (products, customers, orders, shipments, returns, refunds): all rows of
     all files in one transaction, or none. Kinds and formats are detected from the headers."""
@@ -133,6 +153,8 @@ def import_command(
         fail(str(error))
     except SQLAlchemyError as error:
         fail_database(error)
+    else:
+        bar.update(max(0, bar.total - bar.n))  # lines counted ahead include headers and multi-line cells
     finally:
         bar.close()
     _summary(report)
@@ -146,7 +168,8 @@ def import_command(
     )
     if dry_run or not follow:
         return
-    for step in importing.follow_import(engine, products_changed=report.products_changed, reindex=reindex):
-        console.print(
-            ("" if step.ok else "[yellow]warning:[/yellow] ") + step.message, soft_wrap=True, highlight=False
+    _print_steps(
+        importing.follow_import(
+            engine, products_changed=report.products_changed, reindex=reindex, lookups_output=lookups
         )
+    )

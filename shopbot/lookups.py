@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from shop.db import get_engine
@@ -144,10 +144,10 @@ def render(vocabulary: dict[str, list[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_lookups(output: Path = OUTPUT) -> bool:
-    """Write the lookup tables from the shop database; True when the file's content changed
-    (then the Rasa model should be retrained: `make rasa-model`)."""
-    with Session(get_engine()) as session:
+def write_lookups(output: Path = OUTPUT, engine: Engine | None = None) -> bool:
+    """Write the lookup tables from the shop database (`engine`, default DATABASE_URL's); True
+    when the file's content changed (then the Rasa model should be retrained: `make rasa-model`)."""
+    with Session(engine or get_engine()) as session:
         vocabulary = collect(session)
     content = render(vocabulary)
     changed = not output.exists() or output.read_text() != content

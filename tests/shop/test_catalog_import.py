@@ -178,7 +178,12 @@ class TestCommandLine:
         get_settings.cache_clear()
         db.get_engine.cache_clear()
         runner = CliRunner()
-        yield lambda *args: runner.invoke(catalog_app, list(args), env={"COLUMNS": "200"})
+        # --no-follow: the recommender and the repository's NLU lookup tables are not this test's
+        # (tests/shop/test_import_command.py checks what follows an import).
+        follow = ["--no-follow"]
+        yield lambda *args: runner.invoke(
+            catalog_app, [*args, *(follow if args[0] == "import" else [])], env={"COLUMNS": "200"}
+        )
         get_settings.cache_clear()
         db.get_engine.cache_clear()
 
