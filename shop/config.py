@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     recommender_refresh_minutes: int = 0
     #: Full retrain once a day at this UTC hour in `shopbot worker` (-1: never).
     recommender_retrain_hour: int = -1
+    # --- the agent console and the help-desk webhook (issue 18, H-agent; web/agents_webhook.py) ---
+    #: Where ticket events (opened, message, closed) are POSTed, signed; empty: no webhook.
+    support_webhook_url: str = ""
+    #: The HMAC-SHA256 key of the webhook's `X-Shopbot-Signature` (required with a URL).
+    support_webhook_secret: str = ""
 
 
 @lru_cache(maxsize=1)

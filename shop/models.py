@@ -295,6 +295,12 @@ class SupportTicket(Base):
     summary: Mapped[str] = mapped_column(Text)
     status: Mapped[TicketStatus] = mapped_column(_enum(TicketStatus), default=TicketStatus.OPEN)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # --- the agent console (issue 18, migration 0003; agents and ticket events: shop/support_models.py)
+    #: How to reach the shopper: a guest's email as given in the chat (never masked here).
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    #: The agent who joined the conversation.
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("support_agents.id"), index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class InteractionEvent(Base):

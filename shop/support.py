@@ -6,7 +6,12 @@ with its summary brought up to date, instead of opening a second one.
 
 `summarize_conversation` turns the last turns of a conversation into a short, PII-masked
 text (emails, phones, street addresses masked; order and RMA numbers kept, since the agent
-needs them).
+needs them). The summary can end up in logs and in a help desk's notifications; how to reach a
+guest does not belong there, so it is kept apart, unmasked, in the ticket's `contact_email`
+(`contact_email_in` finds it in what the shopper wrote), for the agent console only.
+
+Every change of a ticket is a `TicketEvent` (`record_event`): its history, and the outbox of the
+help-desk webhook (web/agents_webhook.py).
 """
 
 from __future__ import annotations
@@ -22,13 +27,16 @@ from sqlalchemy.orm import Session
 from shop.db import get_engine
 from shop.identity import Requester
 from shop.models import SupportTicket, TicketStatus, utcnow
-from shop.privacy import mask_pii
+from shop.privacy import EMAIL_RE, mask_pii
+from shop.support_models import TicketEvent, TicketEventKind
 from shop.writes import write_transaction
 
 MAX_SUBJECT_LENGTH = 200
 MAX_CONVERSATION_ID_LENGTH = 200
 _ORDER_NUMBER_RE = re.compile(r"(?<![\w-])#?(\d{6,9})(?![\w-])")
 _RMA_RE = re.compile(r"\bRMA-\d+-\d+\b", re.I)
+_SHOPPER = frozenset({"user", "customer", "shopper"})
+MAX_EMAIL_LENGTH = 320
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,10 +68,14 @@ def open_ticket(
     subject: str,
     summary: str,
     *,
+    contact_email: str | None = None,
     engine: Engine | None = None,
     now: datetime | None = None,
 ) -> TicketReceipt:
-    """Open (or refresh) the support ticket of a conversation."""
+    """Open (or refresh) the support ticket of a conversation.
+
+    `contact_email`: how to reach a guest (an email they gave in the chat); kept unmasked for
+    the agent, while the summary stays masked."""
     conversation_id = (conversation_id or "").strip()
     if not conversation_id or len(conversation_id) > MAX_CONVERSATION_ID_LENGTH:
         raise ValueError("a ticket needs the conversation id (at most 200 characters)")
@@ -72,6 +84,7 @@ def open_ticket(
         subject = subject[: MAX_SUBJECT_LENGTH - 1] + "…"
     summary = (summary or "").strip() or "(no conversation summary)"
     now = now or utcnow()
+    contact_email = _clean_email(contact_email)
 
     def work(session: Session) -> TicketReceipt:
         if session.get_bind().dialect.name == "postgresql":
@@ -95,13 +108,19 @@ def open_ticket(
                 summary=summary,
                 status=TicketStatus.OPEN,
                 created_at=now,
+                contact_email=contact_email,
             )
             session.add(ticket)
         else:
             ticket.summary = summary
             if ticket.customer_id is None and requester.customer_id is not None:
                 ticket.customer_id = requester.customer_id
+            if contact_email and not ticket.contact_email:
+                ticket.contact_email = contact_email
         session.flush()
+        if created:
+            actor = "guest" if requester.customer_id is None else f"customer:{requester.customer_id}"
+            record_event(session, ticket.id, TicketEventKind.OPENED, actor, None, now=now)
         return TicketReceipt(
             ticket_id=ticket.id,
             reference=ticket_reference(ticket.id),
@@ -113,6 +132,48 @@ def open_ticket(
         )
 
     return write_transaction(engine or get_engine(), work)
+
+
+def record_event(
+    session: Session,
+    ticket_id: int,
+    kind: TicketEventKind,
+    actor: str,
+    text: str | None = None,
+    *,
+    now: datetime | None = None,
+) -> TicketEvent:
+    """Add one ticket change inside the caller's transaction (`actor`: "guest", "customer:7",
+    "agent:3"); the webhook delivers it from there."""
+    now = now or utcnow()
+    event = TicketEvent(
+        ticket_id=ticket_id,
+        kind=kind,
+        actor=actor,
+        text=text,
+        created_at=now,
+        attempts=0,
+        next_attempt_at=now,
+    )
+    session.add(event)
+    return event
+
+
+def contact_email_in(turns: Iterable[tuple[str, str]]) -> str | None:
+    """The last email address the shopper wrote in the conversation (None if none)."""
+    found = None
+    for speaker, text in turns:
+        if (speaker or "").strip().lower() in _SHOPPER and text:
+            for match in EMAIL_RE.finditer(text):
+                found = match.group(0)
+    return _clean_email(found)
+
+
+def _clean_email(email: str | None) -> str | None:
+    email = (email or "").strip()
+    if not email or "@" not in email or len(email) > MAX_EMAIL_LENGTH or any(c.isspace() for c in email):
+        return None
+    return email
 
 
 def summarize_conversation(
@@ -135,7 +196,7 @@ def summarize_conversation(
         if not text:
             continue
         cleaned.append(((speaker or "?").strip().lower() or "?", mask_pii(text) if mask else text))
-    user_text = " ".join(text for speaker, text in cleaned if speaker in {"user", "customer", "shopper"})
+    user_text = " ".join(text for speaker, text in cleaned if speaker in _SHOPPER)
 
     header: list[str] = []
     if requester is not None:
@@ -167,7 +228,9 @@ def _unique(values: Iterable[str]) -> list[str]:
 
 __all__: Sequence[str] = [
     "TicketReceipt",
+    "contact_email_in",
     "open_ticket",
+    "record_event",
     "summarize_conversation",
     "ticket_reference",
 ]
