@@ -90,6 +90,11 @@ def _first(tracker: Tracker, entity: str) -> str | None:
     return values[0] if values else None
 
 
+def _shown_in(tracker: Tracker) -> dict[str, str]:  # the list a card's button named (issue 16)
+    list_id = _first(tracker, "recommendation_id")
+    return {"recommendation_id": str(list_id)} if list_id else {}
+
+
 def target_line(tracker: Tracker, cart: CartView) -> CartLineView | None:
     """The cart line the shopper means: a card button, "the second one", a product name, the only one."""
     for value in entity_values(tracker, "cart_line"):
@@ -236,6 +241,7 @@ class ActionAddToCart(Action):
                                     else {"color": option.color}
                                 ),
                                 **({"quantity": str(quantity)} if str(quantity) != "1" else {}),
+                                **_shown_in(tracker),
                             ),
                         }
                         for option in question.options
@@ -249,7 +255,8 @@ class ActionAddToCart(Action):
                 quantity,
                 size=size,
                 color=color,
-                recommendation_id=carts.shown_recommendation(session_id, product_id, engine=engine),
+                recommendation_id=_shown_in(tracker).get("recommendation_id")
+                or carts.shown_recommendation(session_id, product_id, engine=engine),
                 conversation_id=session_id,
                 request_key=request_key(tracker, "add"),
                 engine=engine,
@@ -289,13 +296,12 @@ class ActionAddToCart(Action):
         if not together:
             return []
         ids = _show_cards(
-            dispatcher, say("cart.bought_together"), [(r.product_id, r.reason) for r in together]
+            dispatcher,
+            say("cart.bought_together"),
+            [(r.product_id, r.reason) for r in together],
+            together[0].recommendation_id,
+            tracker,
         )
-        who, session_id = _who(tracker)
-        store.record(
-            who, session_id, EventKind.RECOMMENDATION_SHOWN, ids,
-            recommendation_id=together[0].recommendation_id,
-        )  # fmt: skip
         return [SlotSet("shown_products", ids), SlotSet("search_state", _browsing_state(ids))]
 
 

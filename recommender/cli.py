@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import typer
@@ -202,25 +201,3 @@ def together(product_ids: list[int], k: int = typer.Option(5, "-k", min=1)) -> N
     except UnknownProductError as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from None
-
-
-@app.command()
-def ctr(days: float | None = typer.Option(None, help="Only lists shown in the last DAYS days.")) -> None:
-    """Click-through report of recommendations shown in chat (by recommendation_id)."""
-    from recommender.feedback import click_through_report
-    from shop.db import get_engine
-    from shop.models import utcnow
-
-    since = utcnow() - timedelta(days=days) if days is not None else None
-    report = click_through_report(get_engine(), since=since)
-    table = Table("measure", "value")
-    table.add_row("lists shown", str(report.lists_shown))
-    table.add_row("impressions", str(report.impressions))
-    table.add_row("clicks", str(report.clicks))
-    table.add_row("add to carts", str(report.add_to_carts))
-    table.add_row("purchases", str(report.purchases))
-    table.add_row("click-through rate", f"{report.click_through_rate:.2%}")
-    table.add_row("add-to-cart rate", f"{report.add_to_cart_rate:.2%}")
-    table.add_row("conversion rate", f"{report.conversion_rate:.2%}")
-    table.add_row("lists with a click", f"{report.list_click_rate:.2%}")
-    Console().print(table)

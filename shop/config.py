@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     recommender_refresh_minutes: int = 0
     #: Full retrain once a day at this UTC hour in `shopbot worker` (-1: never).
     recommender_retrain_hour: int = -1
+    #: Record the browsing of shoppers who have not made a tracking choice yet (`shop.consent`).
+    #: Off: the privacy policy says browsing is recorded "if you allow it".
+    tracking_without_choice: bool = False
     # --- the agent console and the help-desk webhook (issue 18, H-agent; web/agents_webhook.py) ---
     #: Where ticket events (opened, message, closed) are POSTed, signed; empty: no webhook.
     support_webhook_url: str = ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from analytics.cli import report
+from analytics.cli import ctr, report
 from recommender.cli import app as recommender_app
 from recommender.worker import worker
 from search.cli import app as search_app
@@ -22,6 +22,9 @@ app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(catalog_app, name="catalog")
+# `shopbot recommender ctr`: click-through of every list shown in chat, order lines included
+# (analytics reads what the recommender wrote; the recommender cannot import analytics).
+recommender_app.command("ctr")(ctr)
 app.add_typer(recommender_app, name="recommender")
 app.add_typer(search_app, name="search")
 app.add_typer(nlu_app, name="nlu")

@@ -55,6 +55,8 @@ def shop(demo_template: Path, tmp_path: Path) -> Iterator[Engine]:
 @pytest.fixture(autouse=True)
 def identity_secret(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("SHOPBOT_IDENTITY_SECRET", IDENTITY_SECRET)
+    # The shoppers of these tests allowed tracking (without a choice: tests/privacy, issue 16).
+    monkeypatch.setenv("SHOPBOT_TRACKING_WITHOUT_CHOICE", "true")
     get_settings.cache_clear()
     yield IDENTITY_SECRET
     get_settings.cache_clear()

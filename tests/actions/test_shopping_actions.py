@@ -119,9 +119,16 @@ def test_a_search_shows_product_cards_with_price_stock_and_buttons(shopping, dom
     }
     assert isinstance(first["price"], str) and Decimal(first["price"]) > 0
     assert [b["title"] for b in first["buttons"]] == ["More like this", "Add to cart"]
-    assert first["buttons"][1]["payload"] == f'/add_to_cart{{"product_id": {first["id"]}}}'
+    search = events_of(shopping, EventKind.SEARCH, "s1")[0]
+    assert search.query == "show me running shoes"
+    # The buttons name the list the cards are shown in, the search's (issue 16's feedback loop).
+    list_id = search.recommendation_id
+    assert first["buttons"][1]["payload"] == (
+        f'/add_to_cart{{"product_id": {first["id"]}, "recommendation_id": "{list_id}"}}'
+    )
     assert slots["shown_products"] == [c["id"] for c in cards]
-    assert events_of(shopping, EventKind.SEARCH, "s1")[0].query == "show me running shoes"
+    shown = events_of(shopping, EventKind.RECOMMENDATION_SHOWN, "s1")
+    assert [(e.product_id, e.recommendation_id) for e in shown] == [(c["id"], list_id) for c in cards]
 
 
 def test_cheaper_shows_only_products_below_the_cheapest_shown(shopping, domain):

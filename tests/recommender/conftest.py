@@ -51,3 +51,14 @@ def recommender(trained_shop: TrainedShop) -> Recommender:
         stock=DatabaseStock(trained_shop.engine),
         engine=trained_shop.engine,
     )
+
+
+@pytest.fixture(autouse=True)
+def shoppers_allow_tracking(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The shoppers of these tests allowed tracking (what happens when they did not: tests/privacy)."""
+    from shop.config import get_settings
+
+    monkeypatch.setenv("SHOPBOT_TRACKING_WITHOUT_CHOICE", "true")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
