@@ -22,6 +22,7 @@ from shop.config import Settings, get_settings
 from shop.db import make_engine
 from shop.identity import IDENTITY_METADATA_KEY, sign_identity, verify_identity_token
 from web import catalog
+from web.agents_api import record_shopper_message, register_agent_routes
 from web.rasa import RasaClient, RasaUnavailable
 from web.replies import parse_replies
 from web.transcript import reply_json, transcript_from_tracker
@@ -78,6 +79,8 @@ def create_app(settings: Settings | None = None, *, name: str = "shopbot_web") -
     app.ctx.rasa = rasa
 
     app.static("/static", STATIC_DIR, name="static")
+    # The agent console and the help-desk webhook (issue 18): web/agents_api.py.
+    register_agent_routes(app, settings, engine, rasa)
 
     @app.on_response
     async def security_headers(_request: Request, response: HTTPResponse) -> None:
@@ -176,6 +179,9 @@ def create_app(settings: Settings | None = None, *, name: str = "shopbot_web") -
         except RasaUnavailable as error:
             log.warning("chat: %s", error)
             return _error(502, UNAVAILABLE)
+        if not raw:  # a person may have the conversation: their ticket (and help desk) gets the message
+            text = message.strip()
+            await asyncio.to_thread(record_shopper_message, sender, text, identity, settings, engine)
         return json({"messages": [reply_json(reply) for reply in parse_replies(raw)]})
 
     @app.get("/api/history")

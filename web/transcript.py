@@ -14,6 +14,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
+from web.agents_conversation import agent_message_json
 from web.replies import Button, ProductCard, Reply, humanize_payload, parse_reply
 
 _markdown = MarkdownIt("commonmark", {"html": False, "breaks": True})
@@ -119,6 +120,12 @@ def transcript_from_tracker(tracker: Mapping[str, Any]) -> Transcript:
                 text = offered.get(text) or humanize_payload(text)
             messages.append(user_json(text))
         elif kind == "bot":
+            # A person's message or a notice (web/agents_conversation.py): shown as text; a person
+            # still has the conversation.
+            from_agent = agent_message_json(event)
+            if from_agent is not None:
+                messages.append(from_agent)
+                continue
             data = event.get("data")
             reply = parse_reply({**(data if isinstance(data, Mapping) else {}), "text": event.get("text")})
             if reply.is_empty:
@@ -132,5 +139,7 @@ def transcript_from_tracker(tracker: Mapping[str, Any]) -> Transcript:
             # A human has the conversation from a handoff until the bot speaks again.
             handoff_ticket = reply.handoff_ticket if reply.is_handoff else None
             messages.append(reply_json(reply))
+        elif kind == "resume":  # the agent handed the conversation back to the bot
+            handoff_ticket = None
     paused = bool(tracker.get("paused"))
     return Transcript(messages=messages[-MAX_HISTORY_MESSAGES:], paused=paused, handoff_ticket=handoff_ticket)

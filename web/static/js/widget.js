@@ -78,6 +78,7 @@
     this.handoffBanner = root.querySelector("[data-role=handoff]");
     this.identityLabel = root.querySelector("[data-role=identity]");
     this.pending = 0;
+    this.seen = {}; // ids of the agents' messages and notices shown (see pollHandoff)
     this.sender = load(KEYS.sender);
     if (!this.sender) {
       this.sender = newSenderId();
@@ -225,7 +226,16 @@
   };
 
   ShopChat.prototype.render = function (message) {
+    if (message.id) this.seen[message.id] = true;
+    if (message.role === "system") return this.renderSystem(message.text);
     var item = el("li", "chat-message chat-" + message.role);
+    if (message.role === "agent") {
+      // A person of the shop's team (the agent console): their words are text, never markup.
+      item.appendChild(el("div", "chat-agent-name", message.agent));
+      item.appendChild(el("div", "chat-bubble", message.text));
+      this.log.appendChild(item);
+      return;
+    }
     if (message.role === "user") {
       item.appendChild(el("div", "chat-bubble", message.text));
       this.log.appendChild(item);
@@ -331,8 +341,37 @@
     return "A human will take over" + number + ". You can keep writing here; our team sees this conversation.";
   };
 
+  /* While a person has the conversation, their messages arrive through the history (Rasa's
+   * tracker): poll it, add what is new, and stop when they hand the conversation back. */
+  var POLL_MS = 2000;
+
+  ShopChat.prototype.pollHandoff = function () {
+    var self = this;
+    var sender = this.sender;
+    return fetch("/api/history?sender=" + encodeURIComponent(sender), { headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (history) {
+        if (!history || sender !== self.sender || !self.handoffActive) return;
+        history.messages.forEach(function (message) {
+          if (message.id && !self.seen[message.id]) self.render(message);
+        });
+        if (!history.paused && (history.handoff_ticket === null || history.handoff_ticket === undefined)) {
+          self.showHandoff(null);
+        }
+        self.scrollToEnd();
+      })
+      .catch(function () { /* try again at the next tick */ });
+  };
+
   ShopChat.prototype.showHandoff = function (ticket) {
+    var self = this;
     this.handoffActive = ticket !== null && ticket !== undefined;
+    if (this.handoffActive && !this.pollTimer) {
+      this.pollTimer = window.setInterval(function () { self.pollHandoff(); }, POLL_MS);
+    } else if (!this.handoffActive && this.pollTimer) {
+      window.clearInterval(this.pollTimer);
+      this.pollTimer = null;
+    }
     this.root.setAttribute("data-handoff", this.handoffActive ? "true" : "false");
     this.handoffBanner.hidden = !this.handoffActive;
     this.handoffBanner.textContent = this.handoffActive ? this.handoffText(ticket) : "";
