@@ -10,6 +10,7 @@ from recommender.worker import worker
 from search.cli import app as search_app
 from shop.cli import db_app
 from shop.demo.cli import demo_app
+from shopbot.agent_cli import app as agent_app
 from shopbot.chat import chat
 from shopbot.importing_cli import catalog_app, import_command
 from shopbot.nlu_cli import app as nlu_app
@@ -21,6 +22,7 @@ app = typer.Typer(
 )
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
+app.add_typer(agent_app, name="agent")
 app.add_typer(catalog_app, name="catalog")
 # `shopbot recommender ctr`: click-through of every list shown in chat, order lines included
 # (analytics reads what the recommender wrote; the recommender cannot import analytics).
