@@ -11,7 +11,7 @@ from actions import services, store
 from actions.context import conversation_turns, requester, user_text
 from actions.order_questions import FLOW_WORDS, offer_handoff_buttons
 from actions.safety import polite
-from shop.support import summarize_conversation
+from shop.support import contact_email_in, summarize_conversation
 
 HANDOFF_MESSAGE_TYPE = "handoff"
 
@@ -116,8 +116,11 @@ class ActionHandoff(Action):
             dispatcher.utter_message(text="I'm really sorry about this. A person should look at it.")
         else:
             subject = "Shopper asked for a person"
-        summary = summarize_conversation(conversation_turns(tracker), requester=who)
-        receipt = store.open_ticket(tracker.sender_id, who, subject, summary)
+        turns = conversation_turns(tracker)
+        summary = summarize_conversation(turns, requester=who)
+        # How the agent can reach a guest: the email they gave (masked in the summary, not here).
+        email = (tracker.get_slot("order_email") or contact_email_in(turns)) if who.is_guest else None
+        receipt = store.open_ticket(tracker.sender_id, who, subject, summary, contact_email=email)
         dispatcher.utter_message(text=receipt.message())
         dispatcher.utter_message(
             json_message={

@@ -71,8 +71,12 @@ def find_returns(
     )
 
 
-def open_ticket(conversation_id: str, who: Requester, subject: str, summary: str) -> support.TicketReceipt:
-    return support.open_ticket(conversation_id, who, subject, summary, engine=shop_engine())
+def open_ticket(
+    conversation_id: str, who: Requester, subject: str, summary: str, *, contact_email: str | None = None
+) -> support.TicketReceipt:
+    return support.open_ticket(
+        conversation_id, who, subject, summary, contact_email=contact_email, engine=shop_engine()
+    )
 
 
 def first_name(who: Requester) -> str | None:

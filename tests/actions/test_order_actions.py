@@ -546,6 +546,20 @@ def test_handoff_opens_a_ticket_with_a_summary_tells_the_channel_and_pauses(shop
     assert any(e["event"] == "pause" for e in events)
 
 
+def test_a_guests_handoff_keeps_the_email_they_gave_for_the_agent_and_masks_it_in_the_summary(shop, domain):
+    earlier = [{"event": "user", "text": "I'm bob@example.org, my parcel is lost", "parse_data": {}}]
+    tracker = make_tracker(
+        "I want a human", intent="request_human", events_before=earlier, sender_id="guest-handoff"
+    )
+    arun(run(ActionHandoff(), tracker, domain))
+    with Session(shop) as session:
+        ticket = session.scalars(
+            select(SupportTicket).where(SupportTicket.conversation_id == "guest-handoff")
+        ).one()
+    assert ticket.customer_id is None and ticket.contact_email == "bob@example.org"
+    assert "bob@example.org" not in ticket.summary and "parcel is lost" in ticket.summary
+
+
 def test_a_number_inside_a_new_address_never_replaces_the_verified_order(shop, domain):
     earlier = [{"event": "slot", "name": "order_number", "value": "100235"}]
     tracker = make_tracker(
