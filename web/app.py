@@ -23,6 +23,8 @@ from shop.db import make_engine
 from shop.identity import IDENTITY_METADATA_KEY, sign_identity, verify_identity_token
 from web import catalog
 from web.agents_api import record_shopper_message, register_agent_routes
+from web.dashboard import register_dashboard_routes
+from web.privacy_api import register_privacy_routes
 from web.rasa import RasaClient, RasaUnavailable
 from web.replies import parse_replies
 from web.transcript import reply_json, transcript_from_tracker
@@ -81,6 +83,10 @@ def create_app(settings: Settings | None = None, *, name: str = "shopbot_web") -
     app.static("/static", STATIC_DIR, name="static")
     # The agent console and the help-desk webhook (issue 18): web/agents_api.py.
     register_agent_routes(app, settings, engine, rasa)
+    # The owner's dashboard behind the agent login (issue 16): web/dashboard.py.
+    register_dashboard_routes(app, settings, engine)
+    # The cookie banner's choice, "My data" and its download (issue 16): web/privacy_api.py.
+    register_privacy_routes(app, settings, engine, STATIC_DIR)
 
     @app.on_response
     async def security_headers(_request: Request, response: HTTPResponse) -> None:
