@@ -11,7 +11,6 @@ import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlparse
 
 import pytest
 import requests
@@ -20,37 +19,13 @@ from shop import agents
 from shop.db import make_engine
 from shop.identity import Requester
 from shop.support import open_ticket
-from tests.chat import rasa_double
 from tests.tiny_shop import TinyShops
 from tests.web import web_server
+from tests.web.agent_double import running_agent_rasa_double
 from web.agents_webhook import SIGNATURE_HEADER, verify_signature
 
 PASSWORD = "a long console password"
 WEBHOOK_SECRET = "web-test-webhook-secret"
-
-
-def _handler_with_events(double: rasa_double.RasaDouble) -> type[BaseHTTPRequestHandler]:
-    base = rasa_double._handler(double)
-
-    class Handler(base):  # type: ignore[misc, valid-type]
-        def do_POST(self) -> None:  # noqa: N802
-            parsed = urlparse(self.path)
-            parts = parsed.path.strip("/").split("/")
-            if len(parts) == 4 and parts[0] == "conversations" and parts[2:] == ["tracker", "events"]:
-                if parse_qs(parsed.query).get("token") != [double.token]:
-                    self._send(401, {"status": "failure", "reason": "NotAuthenticated"})
-                    return
-                events = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
-                tracker = double._tracker(unquote(parts[1]))
-                for event in events if isinstance(events, list) else [events]:
-                    tracker["events"].append(event)
-                    if event.get("event") in ("pause", "resume"):
-                        tracker["paused"] = event["event"] == "pause"
-                self._send(200, tracker)
-                return
-            super().do_POST()
-
-    return Handler
 
 
 class Receiver:
@@ -93,10 +68,8 @@ class Receiver:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, tiny_shops: TinyShops) -> Iterator[dict[str, Any]]:
     database_url = tiny_shops.copy(tmp_path_factory.mktemp("agent-shop") / "shop.db")
-    double = rasa_double.RasaDouble(token="agent-test-rasa-token")
-    rasa = ThreadingHTTPServer(("127.0.0.1", 0), _handler_with_events(double))
-    double.url = f"http://127.0.0.1:{rasa.server_address[1]}"
-    threading.Thread(target=rasa.serve_forever, daemon=True).start()
+    rasa = running_agent_rasa_double("agent-test-rasa-token")
+    double = rasa.__enter__()
     receiver = Receiver()
     engine = make_engine(database_url)
     agents.add_agent("sam@shop.example", "Sam", PASSWORD, engine=engine)
@@ -111,7 +84,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, tiny_shops: TinyShops) -> It
         )
     yield {"url": server.url, "engine": engine, "rasa": double, "receiver": receiver}
     web_server.stop_web_server(server)
-    rasa.shutdown()
+    rasa.__exit__(None, None, None)
     receiver.server.shutdown()
     engine.dispose()
 

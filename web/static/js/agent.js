@@ -73,6 +73,7 @@
         var button = el("button", "agent-queue-item");
         button.type = "button";
         button.setAttribute("data-ticket", String(ticket.id));
+        button.setAttribute("data-conversation", ticket.conversation_id);
         button.setAttribute("aria-current", ticket.id === state.ticketId ? "true" : "false");
         button.appendChild(el("strong", null, ticket.reference + " · " + ticket.subject));
         var who = ticket.customer ? ticket.customer.name : "Guest";
