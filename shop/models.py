@@ -417,3 +417,7 @@ __all__ = [
     "TicketStatus",
     "Variant",
 ]
+
+# The tables kept in their own modules (same Base) are registered with every import of the models,
+# so a mapper never meets a foreign key to a table nobody imported (support_tickets.agent_id).
+from shop import privacy_models, support_models  # noqa: E402, F401
