@@ -33,6 +33,7 @@ from rich.text import Text
 from shop.config import get_settings
 from shop.identity import IDENTITY_METADATA_KEY, sign_identity
 from shop.money import format_money
+from shopbot.handoff_follow import HandoffFollower, Printer
 from web.rasa import RasaClient, RasaUnavailable
 from web.replies import Button, ProductCard, Reply, parse_replies
 
@@ -190,6 +191,8 @@ class ChatSession:
     sender: str = field(default_factory=lambda: f"shell-{uuid.uuid4().hex[:16]}")
     identity: Identity | None = None
     choices: tuple[Button, ...] = ()
+    #: Shows what a person writes while they have the conversation (shopbot/handoff_follow.py).
+    follower: HandoffFollower | None = None
 
     def choice_for(self, line: str) -> Button | None:
         """The offered button a typed number picks, or None when the line is a message."""
@@ -216,7 +219,20 @@ class ChatSession:
                 f"the assistant is not reachable ({error}). Is it running? Try `make run`."
             ) from error
         self.choices = tuple(button for reply in replies for button in reply.choices)
+        if self.follower is not None and any(reply.is_handoff for reply in replies):
+            self.follower.start()
         return replies
+
+
+def agent_printer(console: Console) -> Printer:
+    def show(role: str, agent: str | None, text: str) -> None:
+        if role == "agent":
+            console.print(Text.assemble((f"{agent or 'Our team'} (our team): ", "bold green"), text))
+        else:
+            console.print(Text(f"⇢ {text}", style="bold magenta"))
+        console.file.flush()  # piped output is buffered: show it now
+
+    return show
 
 
 def run_piped(session: ChatSession, lines: Iterable[str], console: Console, errors: Console) -> int:
@@ -241,6 +257,7 @@ def run_interactive(session: ChatSession, console: Console, history_file: Path) 
     from prompt_toolkit import PromptSession
     from prompt_toolkit.formatted_text import HTML
     from prompt_toolkit.history import FileHistory
+    from prompt_toolkit.patch_stdout import patch_stdout
 
     history_file.parent.mkdir(parents=True, exist_ok=True)
     prompt = PromptSession(history=FileHistory(str(history_file)))
@@ -254,7 +271,8 @@ def run_interactive(session: ChatSession, console: Console, history_file: Path) 
     )
     while True:
         try:
-            line = prompt.prompt(HTML("<ansicyan><b>you ›</b></ansicyan> "))
+            with patch_stdout(raw=True):  # an agent's message may be printed meanwhile
+                line = prompt.prompt(HTML("<ansicyan><b>you ›</b></ansicyan> "))
         except (EOFError, KeyboardInterrupt):
             break
         if not line.strip():
@@ -312,6 +330,7 @@ def chat(
     session = ChatSession(client=client, identity=identity)
     if sender:
         session.sender = sender
+    session.follower = HandoffFollower(web_url, session.sender, agent_printer(console))
     if interactive:
         code = run_interactive(session, console, history_file or default_history_file())
     else:

@@ -42,6 +42,7 @@ describe("handoff to a person through the agent console", () => {
     await agent.locator("[data-role=login] input[name=email]").fill(AGENT_EMAIL);
     await agent.locator("[data-role=login] input[name=password]").fill(AGENT_PASSWORD);
     await agent.locator("[data-role=login] button[type=submit]").click();
+    await agent.locator("[data-role=login]").waitFor({ state: "hidden" });
     const ticket = agent.locator(`.agent-queue-item[data-conversation="${sender}"]`);
     await ticket.waitFor({ timeout: SEEN_TIMEOUT });
     await ticket.click();
