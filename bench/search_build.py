@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from search.catalog import load_catalog  # noqa: E402
+from search.catalog import item_text, load_catalog  # noqa: E402
 from search.embedding import BUILD_THREADS, Embedder  # noqa: E402
 from search.index import build_index, default_index_dir  # noqa: E402
 from shop.db import get_engine  # noqa: E402
@@ -35,7 +35,7 @@ def main() -> None:
     items = load_catalog(get_engine())
     embedder = Embedder(threads=BUILD_THREADS)
     embedder.encode(["warm up"])
-    sample = [i.text() for i in items[:: max(1, len(items) // 512)][:512]]
+    sample = [item_text(i) for i in items[:: max(1, len(items) // 512)][:512]]
     _, wall, cpu = timed(lambda: embedder.encode(sample))
     rows = {
         "products": len(items),

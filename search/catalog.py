@@ -1,4 +1,5 @@
-"""A plain, immutable snapshot of one product: everything search, filters and Q&A need.
+"""The catalog as search sees it: `shop.products.CatalogItem` snapshots, their indexed text and
+the hash that keys the embedding cache.
 
 Search works on `CatalogItem`s rather than ORM objects so that the index can be loaded and
 queried without a database session (the action server loads it once), and so that tests can
@@ -9,132 +10,47 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
-from decimal import Decimal
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
+
+from shop.products import CatalogItem
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from shop.models import Product
+__all__ = [
+    "CatalogItem",
+    "attribute_phrase",
+    "catalog_fingerprint",
+    "content_hash",
+    "item_text",
+    "load_catalog",
+]
 
-#: Bump when `CatalogItem.text()` changes, so that cached embeddings are recomputed.
+#: Bump when `item_text()` changes, so that cached embeddings are recomputed.
 TEXT_VERSION = 1
 
 
-@dataclass(frozen=True, slots=True)
-class CatalogItem:
-    id: int
-    sku: str
-    title: str
-    description: str
-    category_path: str
-    brand: str
-    price: Decimal
-    currency: str
-    color: str | None = None
-    #: The product's colour plus the colours of its variants, lower case, without duplicates.
-    colors: tuple[str, ...] = ()
-    material: str | None = None
-    #: Sizes of the variants, as written in the catalog ("M", "XL", "42").
-    sizes: tuple[str, ...] = ()
-    attributes: Mapping[str, Any] = field(default_factory=dict)
-    rating: float | None = None
-    rating_count: int = 0
-    #: Units in stock over all variants when the snapshot was taken.
-    stock: int = 0
-    #: Sizes that have stock (subset of `sizes`).
-    sizes_in_stock: tuple[str, ...] = ()
-    image_url: str | None = None
+def item_text(item: CatalogItem) -> str:
+    """The text that is embedded and indexed: title, category, brand, key attributes, description."""
+    parts = [item.title, " / ".join(item.categories), item.brand]
+    if item.colors:
+        parts.append("colour " + ", ".join(item.colors))
+    if item.material:
+        parts.append(f"material {item.material}")
+    for key, value in sorted(item.attributes.items()):
+        phrase = attribute_phrase(key, value)
+        if phrase:
+            parts.append(phrase)
+    if item.description:
+        parts.append(item.description)
+    return ". ".join(p for p in parts if p)
 
-    @property
-    def category(self) -> str:
-        """The leaf category ("Laptops")."""
-        return self.categories[-1] if self.categories else ""
 
-    @property
-    def categories(self) -> tuple[str, ...]:
-        """Every level of the category path, root first."""
-        return tuple(part.strip() for part in self.category_path.split(">") if part.strip())
-
-    @property
-    def in_stock(self) -> bool:
-        return self.stock > 0
-
-    def text(self) -> str:
-        """The text that is embedded and indexed: title, category, brand, key attributes, description."""
-        parts = [self.title, " / ".join(self.categories), self.brand]
-        if self.colors:
-            parts.append("colour " + ", ".join(self.colors))
-        if self.material:
-            parts.append(f"material {self.material}")
-        for key, value in sorted(self.attributes.items()):
-            phrase = attribute_phrase(key, value)
-            if phrase:
-                parts.append(phrase)
-        if self.description:
-            parts.append(self.description)
-        return ". ".join(p for p in parts if p)
-
-    def content_hash(self) -> str:
-        """Hash of the indexed text: a product whose hash is unchanged keeps its cached embedding."""
-        digest = hashlib.sha256(f"v{TEXT_VERSION}\n{self.text()}".encode())
-        return digest.hexdigest()[:32]
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["price"] = str(self.price)
-        data["attributes"] = dict(self.attributes)
-        return data
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CatalogItem:
-        values = dict(data)
-        values["price"] = Decimal(str(values["price"]))
-        for key in ("colors", "sizes", "sizes_in_stock"):
-            values[key] = tuple(values.get(key) or ())
-        return cls(**values)
-
-    @classmethod
-    def from_product(cls, product: Product) -> CatalogItem:
-        """Snapshot an ORM product (its variants must be loadable)."""
-        variants = list(product.variants)
-        colors: list[str] = []
-        for color in [product.color, *(v.color for v in variants)]:
-            if color and color.strip().lower() not in colors:
-                colors.append(color.strip().lower())
-        sizes: list[str] = []
-        sizes_in_stock: list[str] = []
-        for variant in variants:
-            if variant.size and variant.size not in sizes:
-                sizes.append(variant.size)
-            if variant.size and variant.stock > 0 and variant.size not in sizes_in_stock:
-                sizes_in_stock.append(variant.size)
-        attributes = dict(product.attributes or {})
-        for size in attributes.get("sizes") or ():
-            if str(size) not in sizes:
-                sizes.append(str(size))
-        return cls(
-            id=product.id,
-            sku=product.sku,
-            title=product.title,
-            description=product.description or "",
-            category_path=product.category_path,
-            brand=product.brand,
-            price=Decimal(product.price),
-            currency=product.currency,
-            color=product.color,
-            colors=tuple(colors),
-            material=product.material,
-            sizes=tuple(sizes),
-            attributes=attributes,
-            rating=product.rating,
-            rating_count=product.rating_count or 0,
-            stock=sum(v.stock for v in variants),
-            sizes_in_stock=tuple(sizes_in_stock),
-            image_url=product.image_url,
-        )
+def content_hash(item: CatalogItem) -> str:
+    """Hash of the indexed text: a product whose hash is unchanged keeps its cached embedding."""
+    digest = hashlib.sha256(f"v{TEXT_VERSION}\n{item_text(item)}".encode())
+    return digest.hexdigest()[:32]
 
 
 #: Attributes that say nothing a shopper searches for (or are shown elsewhere).

@@ -22,92 +22,47 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
-from search.catalog import CatalogItem
+from search.catalog import CatalogItem, item_text
+from search.constraints import Constraints
 from search.embedding import Embedder, shared_embedder
 from search.filters import FilterColumns
 from search.index import IndexFiles, assemble, load_index
-from search.normalize import looks_like_code, tokens
-from search.query import Constraints, ParsedQuery, QueryParser
+from search.lexical import analyze
+from search.normalize import FILLER_WORDS, looks_like_code, normalize, singular, tokens
+from search.query import ParsedQuery, QueryParser
+from search.results import (
+    CHEAP_QUANTILE,
+    DEFAULT_FUSION,
+    NEAR_COPY_COSINE,
+    FusionWeights,
+    Mode,
+    PersonalScores,
+    SearchHit,
+    SearchResult,
+)
 from search.session import FollowUp, SearchSession, parse_follow_up
 from search.spelling import model_vocabulary_words
 
 log = logging.getLogger(__name__)
 
-Mode = Literal["hybrid", "lexical", "dense"]
-#: `(customer_id, candidate product ids) -> {product_id: score}`; higher means more relevant to
-#: this shopper. Supplied by the recommender; products it leaves out get no boost.
-PersonalScores = Callable[[int, Sequence[int]], Mapping[int, float]]
-
-
-@dataclass(frozen=True)
-class FusionWeights:
-    """Weighted reciprocal rank fusion: score = sum(weight / (rrf_k + rank))."""
-
-    lexical: float = 1.0
-    dense: float = 1.0
-    rrf_k: float = 60.0
-    #: Weight of the personal ranking (only for a known shopper with a score provider).
-    personal: float = 0.3
-    #: Candidates taken from each ranking before fusion.
-    depth: int = 200
-    #: Multiplies the dense weight when the query holds numbers or codes ("16gb", "x200"):
-    #: embeddings barely tell 13 from 16 inches, BM25 matches them exactly.
-    numeric_dense_factor: float = 1.0
-
-
-#: Tuned on the dev half of data/search_eval (`shopbot search evaluate --tune`, BENCHMARKS.md):
-#: dense counts 1.5x lexical, but only 0.25x when the query holds numbers or codes.
-DEFAULT_FUSION = FusionWeights(lexical=1.0, dense=1.5, rrf_k=60.0, numeric_dense_factor=0.25)
-#: Cosine above which two products count as near-copies on the first page.
-NEAR_COPY_COSINE = 0.95
-#: "cheap" keeps the cheapest third of the matching products, "premium" the dearest third.
-CHEAP_QUANTILE = 1 / 3
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    product_id: int
-    sku: str
-    title: str
-    brand: str
-    category: str
-    price: Decimal
-    currency: str
-    color: str | None
-    in_stock: bool
-    image_url: str | None
-    rating: float | None
-    score: float
-    #: Which rankings found it: subset of {"lexical", "dense", "code", "similar", "popular"}.
-    matched_by: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    #: The shopper's text as given.
-    query: str
-    hits: list[SearchHit]
-    #: Constraints actually applied (a "cheap" or "cheaper" request shows up as its price limit).
-    constraints: Constraints
-    #: Products matching the constraints that were not shown before (hits are the best of them).
-    total: int
-    #: The query after typo correction, when that changed it.
-    corrected: str | None = None
-    #: "more", "cheaper", "pricier", "similar" or "refine" when the text refined the session's
-    #: search; None for a new search.
-    follow_up: str | None = None
-    #: The product a "more like ..." search is anchored on.
-    similar_to: int | None = None
-    remainder: str = ""
-    warnings: list[str] = field(default_factory=list)
+#: Hits, results and fusion weights live in `search.results`; they are re-exported here.
+__all__ = [
+    "DEFAULT_FUSION",
+    "FusionWeights",
+    "Mode",
+    "PersonalScores",
+    "ProductSearch",
+    "SearchHit",
+    "SearchResult",
+]
 
 
 class ProductSearch:
@@ -129,6 +84,7 @@ class ProductSearch:
         index.corrector.protect(model_vocabulary_words(self.embedder.model_path))
         self.parser = QueryParser(index.vocabulary, corrector=index.corrector)
         self.filters = FilterColumns(self.items)
+        self._titles = [_title_terms(item) for item in self.items]
         self._row = {item.id: row for row, item in enumerate(self.items)}
         self._codes = _code_lookup(self.items)
         counts = np.fromiter((i.rating_count for i in self.items), dtype=np.float64, count=len(self.items))
@@ -163,7 +119,7 @@ class ProductSearch:
         items = list(items)
         embedder = embedder or shared_embedder()
         if vectors is None:
-            vectors = embedder.encode([i.text() for i in items])
+            vectors = embedder.encode([item_text(i) for i in items])
         return cls(
             assemble(items, vectors, backend=backend),
             embedder=embedder,
@@ -209,8 +165,8 @@ class ProductSearch:
         like_rows: list[int] = []
         if follow is not None and session is not None:
             text, applied, similar_to, label = self._apply_follow_up(follow, session)
-            exclude = set(session.shown)
-            first_page = False
+            exclude = session.excluded(label)
+            first_page = label == "refine"
             if not text.strip() and similar_to is None:
                 # Cards that did not come from a text search (recommendations): refine around them.
                 like_rows = [self._row[p] for p in session.last_page if p in self._row]
@@ -221,7 +177,7 @@ class ProductSearch:
             first_page = True
             if session is not None:
                 session.start(text, applied)
-        hits, applied, total = self._rank(
+        hits, applied, total, soft = self._rank(
             text,
             applied,
             k,
@@ -235,7 +191,7 @@ class ProductSearch:
         if session is not None:
             session.query, session.constraints, session.similar_to = text, applied, similar_to
             session.record([h.product_id for h in hits])
-        corrected = parsed.corrected if parsed.corrected != " ".join(tokens(query)) else None
+        corrected = parsed.corrected if parsed.corrected != normalize(query) else None
         if corrected and corrected == re.sub(r"\s+", " ", query.lower()).strip():
             corrected = None
         return SearchResult(
@@ -248,6 +204,7 @@ class ProductSearch:
             similar_to=similar_to,
             remainder=text,
             warnings=warnings,
+            soft_constraints=soft,
         )
 
     def similar(
@@ -259,7 +216,7 @@ class ProductSearch:
         exclude: Iterable[int] = (),
     ) -> list[SearchHit]:
         """Products most like `product_id` (by embedding) that satisfy `constraints`."""
-        hits, _, _ = self._rank(
+        hits, _, _, _ = self._rank(
             "",
             constraints or Constraints(),
             k,
@@ -319,8 +276,8 @@ class ProductSearch:
         mode: Mode,
         diversify: bool,
         like_rows: Sequence[int] = (),
-    ) -> tuple[list[SearchHit], Constraints, int]:
-        mask = self.filters.mask(constraints)
+    ) -> tuple[list[SearchHit], Constraints, int, tuple[str, ...]]:
+        mask, soft = self.filters.apply(constraints)
         constraints, mask = self._resolve_price_preference(constraints, mask)
         anchor_row = self._row.get(similar_to) if similar_to is not None else None
         for product_id in exclude | ({similar_to} if similar_to is not None else set()):
@@ -329,7 +286,7 @@ class ProductSearch:
                 mask[row] = False
         total = int(mask.sum())
         if total == 0:
-            return [], constraints, 0
+            return [], constraints, 0, soft
         depth = max(self.fusion.depth, 3 * k)
         rankings: dict[str, np.ndarray] = {}
         if anchor_row is not None or like_rows:
@@ -343,6 +300,8 @@ class ProductSearch:
         elif text.strip():
             if mode in ("hybrid", "lexical"):
                 rankings["lexical"] = self._lexical_rows(text, mask, depth)
+            if mode == "hybrid" and self.fusion.title > 0 and len(rankings["lexical"]):
+                rankings["title"] = self._title_rows(text, rankings["lexical"])
             if mode in ("hybrid", "dense"):
                 query_vector = self.embedder.encode_query(text)
                 rows, _ = self.index.vectors.top(query_vector, depth, mask)
@@ -360,6 +319,7 @@ class ProductSearch:
         weights = {
             "lexical": self.fusion.lexical,
             "dense": self.fusion.dense * (self.fusion.numeric_dense_factor if numeric else 1.0),
+            "title": self.fusion.title,
             "similar": 1.0,
             "popular": 1.0,
             "code": 100.0,
@@ -373,10 +333,12 @@ class ProductSearch:
         if customer_id is not None and self.personal_scores is not None and scores:
             self._add_personal(customer_id, scores, sources)
         ordered = sorted(scores, key=lambda r: (-scores[r], -self._prior[r], r))
+        if mode == "hybrid" and anchor_row is None and not like_rows:
+            ordered = self._category_first(text, ordered)
         if diversify:
             ordered = self._demote_near_copies(ordered, k)
         page = ordered[:k]
-        return [self._hit(row, scores[row], sources[row]) for row in page], constraints, total
+        return [self._hit(row, scores[row], sources[row]) for row in page], constraints, total, soft
 
     def _lexical_rows(self, text: str, mask: np.ndarray, depth: int) -> np.ndarray:
         scores = self.index.lexical.scores(text)
@@ -385,6 +347,28 @@ class ProductSearch:
             part = np.argpartition(-scores[candidates], depth - 1)[:depth]
             candidates = candidates[part]
         return candidates[np.argsort(-scores[candidates], kind="stable")]
+
+    def _title_rows(self, text: str, lexical_rows: np.ndarray) -> np.ndarray:
+        """The BM25 candidates whose title and category hold every query term, in BM25 order."""
+        terms = set(analyze(text))
+        if not terms:
+            return np.zeros(0, dtype=np.int64)
+        keep = [row for row in lexical_rows.tolist() if terms <= self._titles[row]]
+        return np.asarray(keep, dtype=np.int64)
+
+    def _category_first(self, text: str, ordered: list[int]) -> list[int]:
+        """A query that only names a category ("laptops", "show me running shoes") gets that
+        category's products first, above its accessories ("laptop sleeve") that also match."""
+        words = [w for w in tokens(text) if w not in FILLER_WORDS]
+        phrase = " ".join(singular(w) for w in words)
+        leaf = self.parser.vocabulary.category_names.get(phrase) if phrase else None
+        if leaf is None:
+            return ordered
+        inside = [r for r in ordered if self.items[r].category.lower() == leaf]
+        if not inside:
+            return ordered
+        chosen = set(inside)
+        return inside + [r for r in ordered if r not in chosen]
 
     def _code_rows(self, text: str, mask: np.ndarray) -> np.ndarray:
         rows: list[int] = []
@@ -433,18 +417,23 @@ class ProductSearch:
             sources[row].append("personal")
 
     def _demote_near_copies(self, ordered: list[int], k: int) -> list[int]:
-        """Keep the first page free of near-identical products; demoted ones follow the page."""
+        """Keep the first page free of copies (same title, near-identical text); demoted ones
+        follow the page. Variants of one product line have different titles and stay."""
         vectors = self.index.vectors.vectors
         page: list[int] = []
+        titles: dict[str, list[int]] = {}
         demoted: list[int] = []
         position = 0
         while len(page) < k and position < len(ordered):
             row = ordered[position]
             position += 1
-            if page and float(np.max(vectors[page] @ vectors[row])) >= NEAR_COPY_COSINE:
+            title = normalize(self.items[row].title)
+            same = titles.get(title, [])
+            if same and float(np.max(vectors[same] @ vectors[row])) >= NEAR_COPY_COSINE:
                 demoted.append(row)
                 continue
             page.append(row)
+            titles.setdefault(title, []).append(row)
         return page + demoted + ordered[position:]
 
     def _hit(self, row: int, score: float, sources: list[str]) -> SearchHit:
@@ -464,6 +453,10 @@ class ProductSearch:
             score=round(score, 6),
             matched_by=tuple(dict.fromkeys(sources)),
         )
+
+
+def _title_terms(item: CatalogItem) -> frozenset[str]:
+    return frozenset(analyze(f"{item.title} {item.sku} {item.category} {item.brand}"))
 
 
 def _code_lookup(items: Sequence[CatalogItem]) -> dict[str, list[int]]:

@@ -13,7 +13,11 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 import numpy as np
 
 from search.catalog import CatalogItem
-from search.query import Constraints, color_matches
+from search.colors import color_matches
+from search.constraints import Constraints
+
+#: Share of the candidate rows that must fill a field before a constraint on it filters hard.
+HARD_COVERAGE = 0.5
 
 
 class _InternedColumn:
@@ -44,34 +48,70 @@ class FilterColumns:
         self.features = _InternedColumn(
             [tuple(sorted(k.lower() for k, v in i.attributes.items() if v is True)) for i in items]
         )
+        #: Boolean attributes a product states at all (true or false): "waterproof" is known for
+        #: a jacket marked waterproof=false, unknown for a product that never says.
+        self.features_known = _InternedColumn(
+            [tuple(sorted(k.lower() for k, v in i.attributes.items() if isinstance(v, bool))) for i in items]
+        )
 
     def mask(self, constraints: Constraints) -> np.ndarray:
         """Rows satisfying every constraint except `price_preference` (resolved by the engine)."""
+        return self.apply(constraints)[0]
+
+    def apply(self, constraints: Constraints) -> tuple[np.ndarray, tuple[str, ...]]:
+        """The row mask and the constraints that only rank (`soft`), not filter.
+
+        Price and stock are always filters. A colour, size, brand, category or feature filters
+        hard only where the catalog fills that field for the candidates: when fewer than
+        `HARD_COVERAGE` of the rows still in play have it, rows without the field stay in (the
+        constraint's words still rank them, as the retrieval text keeps them) and only rows
+        that have the field and contradict it drop out.
+        """
         mask = np.ones(self.size, dtype=bool)
         if constraints.min_price is not None:
             mask &= self.cents >= _cents(constraints.min_price, up=True)
         if constraints.max_price is not None:
             mask &= self.cents <= _cents(constraints.max_price, up=False)
-        if constraints.brands:
-            brands = set(constraints.brands)
-            mask &= self.brand.mask(lambda b: b in brands)
+        if constraints.in_stock:
+            mask &= self.stock > 0
+        soft: list[str] = []
+
+        def narrow(name: str, column: _InternedColumn, predicate: Callable[[Hashable], bool]) -> None:
+            both(name, column.mask(bool), column.mask(predicate))
+
+        def both(name: str, filled: np.ndarray, matches: np.ndarray) -> None:
+            nonlocal mask
+            in_play = int(mask.sum())
+            if in_play and int((filled & mask).sum()) < HARD_COVERAGE * in_play:
+                soft.append(name)
+                mask &= matches | ~filled
+            else:
+                mask &= matches
+
         if constraints.categories:
             wanted = set(constraints.categories)
-            mask &= self.categories.mask(lambda levels: bool(wanted.intersection(levels)))  # type: ignore[arg-type]
+            narrow("categories", self.categories, lambda levels: bool(wanted.intersection(levels)))  # type: ignore[arg-type]
+        if constraints.brands:
+            brands = set(constraints.brands)
+            narrow("brands", self.brand, lambda b: b in brands)
         if constraints.colors:
-            mask &= self.colors.mask(
-                lambda colors: any(color_matches(c, colors) for c in constraints.colors)  # type: ignore[arg-type]
+            narrow(
+                "colors",
+                self.colors,
+                lambda colors: any(color_matches(c, colors) for c in constraints.colors),  # type: ignore[arg-type]
             )
         if constraints.sizes:
             column = self.sizes_in_stock if constraints.in_stock else self.sizes
             wanted_sizes = set(constraints.sizes)
-            mask &= column.mask(lambda sizes: bool(wanted_sizes.intersection(sizes)))  # type: ignore[arg-type]
-        if constraints.in_stock:
-            mask &= self.stock > 0
+            narrow("sizes", column, lambda sizes: bool(wanted_sizes.intersection(sizes)))  # type: ignore[arg-type]
         if constraints.features:
             required = set(constraints.features)
-            mask &= self.features.mask(lambda feats: required.issubset(feats))  # type: ignore[arg-type]
-        return mask
+            both(
+                "features",
+                self.features_known.mask(lambda known: required.issubset(known)),  # type: ignore[arg-type]
+                self.features.mask(lambda feats: required.issubset(feats)),  # type: ignore[arg-type]
+            )
+        return mask, tuple(soft)
 
 
 def _cents(amount: Decimal, *, up: bool) -> int:

@@ -30,11 +30,11 @@ from typing import Any, Literal
 
 import numpy as np
 
-from search.catalog import CatalogItem, catalog_fingerprint
+from search.catalog import CatalogItem, catalog_fingerprint, content_hash, item_text
 from search.embedding import BUILD_THREADS, Embedder
-from search.lexical import LexicalIndex
-from search.query import CatalogVocabulary
+from search.lexical import LEXICAL_VERSION, LexicalIndex
 from search.spelling import SpellingCorrector
+from search.vocabulary import CatalogVocabulary
 
 INDEX_FORMAT = 1
 Backend = Literal["exact", "hnsw"]
@@ -188,7 +188,7 @@ class IndexFiles:
 
 def lexical_text(item: CatalogItem) -> str:
     # The title counts twice: a word in the title says more than the same word in a description.
-    return f"{item.title}. {item.sku}. {item.text()}"
+    return f"{item.title}. {item.sku}. {item_text(item)}"
 
 
 def assemble(
@@ -226,11 +226,11 @@ def encode_with_cache(
     batch_size: int = 64,
 ) -> tuple[np.ndarray, int]:
     """Vectors for `items`, encoding only content hashes missing from `cache`; returns (vectors, encoded)."""
-    hashes = [item.content_hash() for item in items]
+    hashes = [content_hash(item) for item in items]
     missing: dict[str, str] = {}
     for item, digest in zip(items, hashes, strict=True):
         if digest not in cache and digest not in missing:
-            missing[digest] = item.text()
+            missing[digest] = item_text(item)
     pending = list(missing.items())
     # Chunks of several batches: sentence-transformers sorts a call's texts by length, so
     # batches pad less; the progress callback still fires often enough for a progress bar.
@@ -283,7 +283,7 @@ def build_index(
     model_id = embedder.model_id
     cache = read_cache(index_dir, model_id)
     old_hashes = set(cache)
-    hashes = [item.content_hash() for item in items]
+    hashes = [content_hash(item) for item in items]
     if on_plan:
         on_plan(len(set(hashes) - old_hashes), len(items))
     vectors, encoded = encode_with_cache(items, embedder, cache, progress=progress)
@@ -297,6 +297,7 @@ def build_index(
         "backend": chosen,
         "products": len(items),
         "catalog_fingerprint": catalog_fingerprint(items),
+        "lexical_version": LEXICAL_VERSION,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     _write(index_dir, built, hashes, manifest)
@@ -358,12 +359,21 @@ def load_index(index_dir: Path | None = None) -> IndexFiles:
         hnsw.load_index(str(index_dir / "hnsw.bin"), max_elements=len(items))
         hnsw.set_ef(HNSW_EF_SEARCH)
         hnsw.set_num_threads(1)
+    if manifest.get("lexical_version") == LEXICAL_VERSION:
+        lexical = LexicalIndex.load(index_dir / "bm25", len(items))
+        vocabulary = CatalogVocabulary.from_dict(json.loads((index_dir / "vocabulary.json").read_text()))
+        corrector = SpellingCorrector(json.loads((index_dir / "words.json").read_text()))
+    else:
+        # Built by an older tokeniser: the text parts are rebuilt from the items (seconds).
+        lexical = LexicalIndex.build([lexical_text(i) for i in items])
+        vocabulary = CatalogVocabulary.from_items(items)
+        corrector = SpellingCorrector.from_texts((lexical_text(i) for i in items), vocabulary.words())
     return IndexFiles(
         items=items,
         vectors=VectorIndex(vectors, hnsw),
-        lexical=LexicalIndex.load(index_dir / "bm25", len(items)),
-        vocabulary=CatalogVocabulary.from_dict(json.loads((index_dir / "vocabulary.json").read_text())),
-        corrector=SpellingCorrector(json.loads((index_dir / "words.json").read_text())),
+        lexical=lexical,
+        vocabulary=vocabulary,
+        corrector=corrector,
         manifest=manifest,
     )
 

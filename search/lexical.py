@@ -26,6 +26,11 @@ STOPWORDS = word_set(
 
 _stemmer = Stemmer.Stemmer("english")
 
+#: Bump when `analyze`, `search.normalize.tokens` or the vocabulary changes: an index built with
+#: another version gets its BM25 part and vocabulary rebuilt from its items when loaded (cheap;
+#: no embedding is recomputed).
+LEXICAL_VERSION = 3
+
 
 @lru_cache(maxsize=65536)
 def _stem(word: str) -> str:

@@ -37,9 +37,59 @@ def normalize(text: str) -> str:
     return _SPACES.sub(" ", fold(text)).strip()
 
 
+#: Units written after a number, and the one spelling both sides of the index use for them:
+#: "4000-watt", "4000 watts" and "4000w" all become "4000 w"; "1/2 in." and '1/2"' "1/2 inch".
+UNITS = {
+    "w": "w", "watt": "w", "watts": "w", "kw": "kw",
+    "v": "v", "volt": "v", "volts": "v",
+    "a": "amp", "amp": "amp", "amps": "amp",
+    "inch": "inch", "inches": "inch",
+    "ft": "ft", "foot": "ft", "feet": "ft",
+    "mm": "mm", "cm": "cm", "m": "m",
+    "gb": "gb", "tb": "tb", "mb": "mb",
+    "mp": "mp", "hz": "hz", "ghz": "ghz", "mhz": "mhz",
+    "ml": "ml", "l": "l", "litre": "l", "litres": "l", "liter": "l", "liters": "l",
+    "g": "g", "kg": "kg", "lb": "lb", "lbs": "lb", "oz": "oz",
+    "qt": "qt", "quart": "qt", "quarts": "qt", "gal": "gal", "gallon": "gal", "gallons": "gal",
+    "h": "h", "hr": "h", "hrs": "h", "hour": "h", "hours": "h",
+    "mah": "mah", "btu": "btu", "person": "person", "persons": "person", "people": "person",
+    "pack": "pack", "pk": "pack", "piece": "piece", "pc": "piece", "pcs": "piece",
+    "port": "port", "ports": "port", "burner": "burner", "drawer": "drawer", "tool": "tool",
+    "day": "day", "days": "day",
+}  # fmt: skip
+_NUMBER = re.compile(r"\d+(?:[.,/]\d+)*")
+#: A number glued to a unit ("16gb", "4000-watt", "18v", "1/2in"); codes such as "x200" or
+#: "wh1000xm4" start with letters or mix them in and stay whole.
+_GLUED = re.compile(r"^(\d+(?:[.,/]\d+)*)-?([a-z]+)$")
+#: Inch marks: 1/2", 1/2 in., 1/2in ("in" alone after a number is too often the word "in").
+_INCH_MARK = re.compile(r'(?<=\d)(?:\s*"|\s*\'\'|\s*in\.|in\b(?!-))')
+#: Single-letter units are only read glued to their number ("18v", "500g"), never apart.
+_LOOSE_UNITS = frozenset(u for u in UNITS if len(u) > 1)
+
+
 def tokens(text: str) -> list[str]:
-    """Word tokens; codes like "x-200" or "usb-c" and numbers like "10.5" stay whole."""
-    return _TOKEN.findall(fold(text))
+    """Word tokens; codes like "x-200" or "usb-c" and numbers like "10.5" or "1/2" stay whole.
+
+    A number and its unit become two tokens with the unit in one spelling (`UNITS`), so
+    "4000-watt", "4000 watt" and "4000w" match each other, as do "16gb" and "16 GB".
+    """
+    raw = _TOKEN.findall(_INCH_MARK.sub(" inch", fold(text)))
+    out: list[str] = []
+    for token in raw:
+        glued = _GLUED.match(token)
+        if glued and glued.group(2) in UNITS:
+            out.append(glued.group(1))
+            out.append(UNITS[glued.group(2)])
+        elif "-" in token and _NUMBER.fullmatch(token.split("-", 1)[0]):
+            # "7-1/4", "2-person", "5-tool": the parts, units spelled one way.
+            for part in token.split("-"):
+                loose = part in _LOOSE_UNITS and out and _NUMBER.fullmatch(out[-1])
+                out.append(UNITS[part] if loose else part)
+        elif token in _LOOSE_UNITS and out and _NUMBER.fullmatch(out[-1]):
+            out.append(UNITS[token])
+        else:
+            out.append(token)
+    return out
 
 
 def looks_like_code(token: str) -> bool:

@@ -19,9 +19,10 @@ import numpy as np
 
 from search.answers import Answer
 from search.catalog import CatalogItem
+from search.colors import BASE_COLORS, canonical_color, color_matches
 from search.lexical import analyze
 from search.normalize import normalize, word_set
-from search.query import BASE_COLORS, SIZE_WORDS, canonical_color, color_matches
+from search.query import SIZE_WORDS
 
 if TYPE_CHECKING:
     from search.embedding import Embedder

@@ -11,37 +11,15 @@ are removed (they only add noise).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
-from search.normalize import normalize, singular, tokens, word_set
-
-if TYPE_CHECKING:
-    from search.catalog import CatalogItem
-
-PricePreference = Literal["low", "high"]
-
-#: Colour words understood even when no product has them (so "in mauve" filters to nothing
-#: rather than being ignored). Catalog colours are added to these.
-BASE_COLORS = word_set(
-    """black white grey gray red blue navy green yellow orange pink purple violet brown beige
-    silver gold teal olive maroon burgundy tan cream khaki charcoal turquoise ivory lavender
-    mint coral rose bronze copper multicolor multicolour transparent clear"""
-)
-#: A query colour also accepts products of a colour in its family ("blue" finds "navy").
-COLOR_FAMILIES: Mapping[str, frozenset[str]] = {
-    "blue": frozenset({"navy", "teal", "turquoise"}),
-    "red": frozenset({"burgundy", "maroon", "coral"}),
-    "grey": frozenset({"charcoal", "silver"}),
-    "green": frozenset({"olive", "mint", "teal"}),
-    "brown": frozenset({"tan", "beige", "khaki", "bronze", "copper"}),
-    "white": frozenset({"ivory", "cream"}),
-    "purple": frozenset({"violet", "lavender"}),
-    "pink": frozenset({"rose", "coral"}),
-}
-COLOR_SYNONYMS = {"gray": "grey", "multicolour": "multicolor", "clear": "transparent"}
+from search.colors import COLOR_SYNONYMS, canonical_color, color_matches
+from search.constraints import Constraints
+from search.normalize import FILLER_WORDS, normalize, singular
+from search.vocabulary import CatalogVocabulary
 
 #: Spoken and written letter sizes, mapped to the catalog's notation.
 SIZE_WORDS = {
@@ -128,136 +106,6 @@ def _amount(number: str, thousands: str | None) -> Decimal | None:
 
 
 @dataclass(frozen=True)
-class Constraints:
-    """Hard filters extracted from a query (or set by a refinement). Empty means "anything"."""
-
-    min_price: Decimal | None = None
-    max_price: Decimal | None = None
-    #: "cheap" or "premium" without a number; the engine turns it into a price limit relative to
-    #: the matching products (bottom or top third) and reports the limit in `max_price`/`min_price`.
-    price_preference: PricePreference | None = None
-    colors: tuple[str, ...] = ()
-    #: Catalog notation ("XL", "42").
-    sizes: tuple[str, ...] = ()
-    #: Lower-case brand names.
-    brands: tuple[str, ...] = ()
-    #: Lower-case category names (any level of the category path).
-    categories: tuple[str, ...] = ()
-    in_stock: bool = False
-    #: Boolean attributes that must be true ("waterproof").
-    features: tuple[str, ...] = ()
-
-    @property
-    def is_empty(self) -> bool:
-        return self == Constraints()
-
-    def matches(self, item: CatalogItem) -> bool:
-        """Whether one product satisfies every constraint (the vectorised filter does the same)."""
-        if self.min_price is not None and item.price < self.min_price:
-            return False
-        if self.max_price is not None and item.price > self.max_price:
-            return False
-        if self.colors and not any(color_matches(c, item.colors) for c in self.colors):
-            return False
-        if self.sizes:
-            have = {s.upper() for s in (item.sizes_in_stock if self.in_stock else item.sizes)}
-            if not have.intersection(self.sizes):
-                return False
-        if self.brands and item.brand.lower() not in self.brands:
-            return False
-        if self.categories:
-            levels = {c.lower() for c in item.categories}
-            if not levels.intersection(self.categories):
-                return False
-        if self.in_stock and not item.in_stock:
-            return False
-        return all(item.attributes.get(f) is True for f in self.features)
-
-    def merged(self, newer: Constraints) -> Constraints:
-        """`newer` overrides what it states; what it leaves open is kept (a follow-up refinement)."""
-        return Constraints(
-            min_price=newer.min_price if newer.min_price is not None else self.min_price,
-            max_price=newer.max_price if newer.max_price is not None else self.max_price,
-            price_preference=newer.price_preference or self.price_preference,
-            colors=newer.colors or self.colors,
-            sizes=newer.sizes or self.sizes,
-            brands=newer.brands or self.brands,
-            categories=newer.categories or self.categories,
-            in_stock=newer.in_stock or self.in_stock,
-            features=tuple(dict.fromkeys(self.features + newer.features)),
-        )
-
-    def describe(self, currency_symbol: str = "$") -> str:
-        """Human-readable summary ("under $50, red, size XL, in stock")."""
-        parts: list[str] = []
-        lo, hi = self.min_price, self.max_price
-        if lo is not None and hi is not None:
-            parts.append(f"{currency_symbol}{lo:g}-{currency_symbol}{hi:g}")
-        elif hi is not None:
-            parts.append(f"under {currency_symbol}{hi:g}")
-        elif lo is not None:
-            parts.append(f"over {currency_symbol}{lo:g}")
-        elif self.price_preference == "low":
-            parts.append("cheap")
-        elif self.price_preference == "high":
-            parts.append("premium")
-        parts.extend(self.brands)
-        parts.extend(self.colors)
-        parts.extend(self.features)
-        parts.extend(self.categories)
-        parts.extend(f"size {s}" for s in self.sizes)
-        if self.in_stock:
-            parts.append("in stock")
-        return ", ".join(parts)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "min_price": None if self.min_price is None else str(self.min_price),
-            "max_price": None if self.max_price is None else str(self.max_price),
-            "price_preference": self.price_preference,
-            "colors": list(self.colors),
-            "sizes": list(self.sizes),
-            "brands": list(self.brands),
-            "categories": list(self.categories),
-            "in_stock": self.in_stock,
-            "features": list(self.features),
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Constraints:
-        def money(value: Any) -> Decimal | None:
-            return None if value is None else Decimal(str(value))
-
-        return cls(
-            min_price=money(data.get("min_price")),
-            max_price=money(data.get("max_price")),
-            price_preference=data.get("price_preference"),
-            colors=tuple(data.get("colors") or ()),
-            sizes=tuple(data.get("sizes") or ()),
-            brands=tuple(data.get("brands") or ()),
-            categories=tuple(data.get("categories") or ()),
-            in_stock=bool(data.get("in_stock")),
-            features=tuple(data.get("features") or ()),
-        )
-
-
-def canonical_color(color: str) -> str:
-    color = color.strip().lower()
-    return COLOR_SYNONYMS.get(color, color)
-
-
-def color_matches(wanted: str, colors: Iterable[str]) -> bool:
-    """ "blue" matches "blue", "navy blue", "light blue" and the family ("navy")."""
-    wanted = canonical_color(wanted)
-    family = COLOR_FAMILIES.get(wanted, frozenset())
-    for color in colors:
-        words = [canonical_color(w) for w in color.replace("-", " ").split()]
-        if wanted in words or family.intersection(words) or canonical_color(color) == wanted:
-            return True
-    return False
-
-
-@dataclass(frozen=True)
 class ParsedQuery:
     """The result of `QueryParser.parse`."""
 
@@ -268,141 +116,6 @@ class ParsedQuery:
     #: What goes to retrieval: the corrected text minus price, size and stock phrases.
     remainder: str
     constraints: Constraints
-
-
-@dataclass
-class CatalogVocabulary:
-    """Names the parser recognises, collected from the catalog (plus common colour words)."""
-
-    colors: set[str] = field(default_factory=lambda: set(BASE_COLORS))
-    #: lower-case brand names (multi-word brands allowed)
-    brands: set[str] = field(default_factory=set)
-    #: phrase (singular tokens joined by spaces: "running shoe", "jacket") -> lower-case category
-    #: name (any level). Learned from the catalog: see `learn_category_phrases`.
-    categories: dict[str, str] = field(default_factory=dict)
-    #: lower-case category name -> names of its ancestors
-    category_parents: dict[str, list[str]] = field(default_factory=dict)
-    #: boolean attribute names that are true for at least one product ("waterproof")
-    features: set[str] = field(default_factory=set)
-    #: catalog sizes in upper case ("XL", "42")
-    sizes: set[str] = field(default_factory=set)
-
-    @classmethod
-    def from_items(cls, items: Iterable[CatalogItem]) -> CatalogVocabulary:
-        items = list(items)
-        vocab = cls()
-        for item in items:
-            vocab.colors.update(canonical_color(c) for c in item.colors)
-            vocab.brands.add(item.brand.lower())
-            levels = [c.lower() for c in item.categories]
-            for depth, level in enumerate(levels):
-                parents = vocab.category_parents.setdefault(level, [])
-                parents.extend(p for p in levels[:depth] if p not in parents and p != level)
-            vocab.features.update(k.lower() for k, v in item.attributes.items() if v is True)
-            vocab.sizes.update(s.upper() for s in item.sizes)
-        vocab.features.discard("final_sale")
-        vocab.categories = learn_category_phrases(items, vocab)
-        return vocab
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "colors": sorted(self.colors),
-            "brands": sorted(self.brands),
-            "categories": dict(sorted(self.categories.items())),
-            "category_parents": self.category_parents,
-            "features": sorted(self.features),
-            "sizes": sorted(self.sizes),
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CatalogVocabulary:
-        return cls(
-            colors=set(data["colors"]),
-            brands=set(data["brands"]),
-            categories=dict(data["categories"]),
-            category_parents={k: list(v) for k, v in data.get("category_parents", {}).items()},
-            features=set(data["features"]),
-            sizes=set(data["sizes"]),
-        )
-
-    def words(self) -> set[str]:
-        """Every single word the vocabulary knows (for typo correction)."""
-        out: set[str] = set()
-        for phrase in [*self.colors, *self.brands, *self.categories, *self.category_parents, *self.features]:
-            out.update(tokens(phrase.replace("_", " ")))
-        return out
-
-
-#: A phrase names a category when at least this share of the products whose title (or category
-#: name) contains it belong to that category, and at least `_MIN_SUPPORT` products do.
-_DISTINCTIVE_SHARE = 0.95
-_MIN_SUPPORT = 3
-_PHRASE_STOPWORDS = word_set(
-    """a an and the for with of in on to by x pro max plus lite mini new set pack pair inch in
-    cm mm kg gb tb ml hz w men women mens womens men's women's unisex kids"""
-)
-
-
-def _phrase_tokens(text: str) -> list[str]:
-    return [singular(t) for t in tokens(text.replace("&", " and "))]
-
-
-def learn_category_phrases(items: Sequence[CatalogItem], vocab: CatalogVocabulary) -> dict[str, str]:
-    """Phrases of one or two words (and category names) that pick out one category.
-
-    "jacket" is a category term if (nearly) every product called a jacket is in Jackets; "laptop"
-    is not when laptop sleeves exist too, so "laptop bag" does not filter to Laptops. A phrase is
-    mapped to the deepest category that holds at least 95% of its products.
-    """
-    excluded = set(_PHRASE_STOPWORDS)
-    for color in vocab.colors:
-        excluded.update(tokens(color))
-    for brand in vocab.brands:
-        excluded.update(tokens(brand))
-    support: dict[str, dict[str, int]] = {}
-    totals: dict[str, int] = {}
-    for item in items:
-        levels = [c.lower() for c in item.categories]
-        phrases: set[str] = set()
-        words = [w for w in _phrase_tokens(item.title) if w.isalpha() or "-" in w]
-        for i, word in enumerate(words):
-            if word in excluded:
-                continue
-            phrases.add(word)
-            if i + 1 < len(words) and words[i + 1] not in excluded:
-                phrases.add(f"{word} {words[i + 1]}")
-        for level in item.categories:
-            phrases.update(_category_forms(level.lower()))
-        for phrase in phrases:
-            totals[phrase] = totals.get(phrase, 0) + 1
-            counts = support.setdefault(phrase, {})
-            for level in levels:
-                counts[level] = counts.get(level, 0) + 1
-    depth = {name: len(parents) for name, parents in vocab.category_parents.items()}
-    learned: dict[str, str] = {}
-    for phrase, total in totals.items():
-        if total < _MIN_SUPPORT or not re.search(r"[a-z]", phrase):
-            continue
-        holders = [level for level, count in support[phrase].items() if count >= _DISTINCTIVE_SHARE * total]
-        if holders:
-            learned[phrase] = max(holders, key=lambda level: depth.get(level, 0))
-    return learned
-
-
-def _category_forms(name: str) -> set[str]:
-    """Token-normalised forms of a category name: "laptop sleeves & bags" -> {"laptop sleeve and
-    bag", "laptop sleeve", "laptop bag", ...}; "t-shirts" -> {"t-shirt"}."""
-    forms = {" ".join(_phrase_tokens(name))}
-    parts = [p.strip() for p in re.split(r"&| and |,", name) if p.strip()]
-    if len(parts) > 1:
-        first = _phrase_tokens(parts[0])
-        modifier = first[:-1]
-        for part in parts:
-            words = _phrase_tokens(part)
-            forms.add(" ".join(words))
-            if len(words) == 1 and modifier:
-                forms.add(" ".join([*modifier, *words]))
-    return {f for f in forms if f}
 
 
 _SIZE_PHRASE = re.compile(
@@ -424,7 +137,15 @@ class QueryParser:
         #: Optional `search.spelling.SpellingCorrector`; applied before parsing.
         self.corrector = corrector
         self._brand_re = _phrase_regex(vocabulary.brands)
-        self._color_re = _phrase_regex(vocabulary.colors | set(COLOR_SYNONYMS))
+        self._color_re = (
+            _phrase_regex(vocabulary.colors | set(COLOR_SYNONYMS)) if vocabulary.color_coverage > 0 else None
+        )
+        #: Every title word of a coloured product: a word outside it names nothing this shop sells.
+        self._title_words = {w for words in vocabulary.color_title_words.values() for w in words}
+        #: Colour words that also name things in this catalog ("cream" in "day cream").
+        self._ambiguous = vocabulary.named_colors | {
+            w for pair in vocabulary.color_compounds for w in pair.split() if w in vocabulary.colors
+        }
         self._feature_re = _phrase_regex(
             {f for f in vocabulary.features} | {f.replace("_", " ") for f in vocabulary.features}
         )
@@ -480,8 +201,8 @@ class QueryParser:
                 removed.append(match.span())
 
         taken: list[tuple[int, int]] = list(removed)
-        brands = _find(self._brand_re, work, taken)
-        colors = [canonical_color(c) for c in _find(self._color_re, work, taken)]
+        brands = self._brands(work, taken)
+        colors = self._colors(work, taken)
         features = [f.replace(" ", "_") for f in _find(self._feature_re, work, taken)]
         categories = self._categories(work, taken)
 
@@ -502,6 +223,85 @@ class QueryParser:
                 features=tuple(dict.fromkeys(features)),
             ),
         )
+
+    def _brands(self, text: str, taken: list[tuple[int, int]]) -> list[str]:
+        """Brand names; one that is also an English word ("loop", "pulse") only when the rest of the
+        query fits its products ("pulse headphones", not "pulse watch" when Pulse sells no watch)."""
+        if self._brand_re is None:
+            return []
+        found: list[str] = []
+        for match in self._brand_re.finditer(text):
+            if _overlaps(match.span(), taken):
+                continue
+            brand = match.group(1).lower()
+            sells = self.vocabulary.brand_words.get(brand)
+            if sells is not None:
+                rest = _content_words(text[: match.start()] + " " + text[match.end() :])
+                if not rest or any(singular(w) not in sells for w in rest if w.isalpha()):
+                    continue
+            taken.append(match.span())
+            found.append(brand)
+        return found
+
+    def _colors(self, text: str, taken: list[tuple[int, int]]) -> list[str]:
+        """Colour words used as colours, decided from the catalog and the word's role.
+
+        After "in", "colour" or another colour a colour word is a colour. Otherwise it names
+        something else, and is left to retrieval, when it is part of a catalog compound ("day
+        cream", "stainless steel"), follows a measure ("1/2 copper pipe") or a modifier ("eye
+        cream", "ice cream maker", "antique bronze"), or when the product the query names does
+        not come in that colour ("cream for my face"), or another word follows that names no
+        product ("red cedar", "green bay packers").
+        """
+        if self._color_re is None:
+            return []
+        found: list[str] = []
+        for match in self._color_re.finditer(text):
+            if _overlaps(match.span(), taken):
+                continue
+            word = match.group(1).lower()
+            if self._is_colour(word, text[: match.start()], text[match.end() :]):
+                taken.append(match.span())
+                found.append(canonical_color(word))
+        return found
+
+    def _is_colour(self, word: str, left: str, right: str) -> bool:
+        vocab = self.vocabulary
+        before = re.findall(r"[a-z0-9/.#-]+", left)
+        prev = before[-1] if before else ""
+        if prev in _COLOUR_CUES or canonical_color(prev) in vocab.colors:
+            return True
+        after = [w for w in re.findall(r"[a-z0-9/.#-]+", right)]
+        if f"{prev} {word.split()[0]}" in vocab.color_compounds:
+            return False
+        if after and f"{word.split()[-1]} {after[0]}" in vocab.color_compounds:
+            return False
+        if prev and (re.search(r"\d", prev) or (prev not in FILLER_WORDS and not self._product(prev))):
+            return False
+        content = [w for w in after if w not in FILLER_WORDS and canonical_color(w) not in vocab.colors]
+        named: set[str] = set()
+        for i, w in enumerate(content):
+            for phrase in (f"{w} {content[i + 1]}" if i + 1 < len(content) else "", w):
+                category = self._product(phrase) if phrase else None
+                if category:
+                    named.add(category)
+        colour = canonical_color(word).split()[-1]
+        if named:
+            return any(color_matches(colour, vocab.category_colors.get(c, ())) for c in named)
+        # No product noun the catalog knows: a colour when nothing follows ("rose gold"), when
+        # products of that colour are called what follows ("cream jumper", not "red cedar"), or
+        # when no title uses what follows ("navy backpack" in a shop without backpacks: the
+        # colour is still what the shopper asked for).
+        in_colour = set(vocab.color_title_words.get(colour, ()))
+        known = [w for w in content if w.isalpha() and singular(w) in self._title_words]
+        if not content or any(singular(w) in in_colour for w in content):
+            return True
+        return not known and word.split()[-1] not in self._ambiguous
+
+    def _product(self, phrase: str) -> str | None:
+        """The category a product noun names in this catalog ("jacket", "running shoes"), if any."""
+        form = " ".join(singular(w) for w in phrase.split())
+        return self.vocabulary.categories.get(form) or self.vocabulary.category_names.get(form)
 
     def _categories(self, text: str, taken: list[tuple[int, int]]) -> list[str]:
         """Category phrases (longest first, up to four words), most specific category kept."""
@@ -579,9 +379,11 @@ def _remove_spans(text: str, spans: list[tuple[int, int]]) -> str:
     return re.sub(r"(?:\s+\b(?:and|or|for|with|in|at|of|priced|costing|that|is|are)\b)+$", "", out).strip()
 
 
-def with_price_limit(constraints: Constraints, *, max_price: Decimal | None) -> Constraints:
-    """A copy whose upper price limit is the tighter of the existing one and `max_price`."""
-    if max_price is None:
-        return constraints
-    current = constraints.max_price
-    return replace(constraints, max_price=max_price if current is None else min(current, max_price))
+#: Words after which a colour word is a colour ("in red", "colour navy", "red or blue").
+_COLOUR_CUES = frozenset(
+    {"in", "colour", "color", "coloured", "colored", "or", "and", ",", "a", "an", "the", "got"}
+)
+
+
+def _content_words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[a-z0-9]+", text) if w not in FILLER_WORDS and not w.isdigit()]

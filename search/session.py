@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from search.constraints import Constraints
 from search.normalize import FILLER_WORDS, normalize, word_set
-from search.query import Constraints, ParsedQuery
+from search.query import ParsedQuery
 
 _ORDINALS = {
     "first": 0,
@@ -111,6 +112,16 @@ class SearchSession:
         self.last_page = list(page)
         self.shown.extend(p for p in page if p not in self.shown)
         self.pages += 1
+
+    def excluded(self, follow_up: str) -> set[int]:
+        """Products a follow-up must not show again.
+
+        "show more", "cheaper", "pricier" and "more like ..." page on, so nothing shown in this
+        search comes back. A narrowing refinement ("in black", "size M", "under 50") asks the
+        same question with more said: a product already seen that fits it is an answer, not a
+        repeat ("got those in black?" shows the black pair from the first page).
+        """
+        return set() if follow_up == "refine" else set(self.shown)
 
     def referenced(self, position: int) -> int | None:
         """Product id at a position of the last page (negative counts from the end), if any."""

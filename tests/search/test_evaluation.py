@@ -7,18 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from search.catalog import CatalogItem
-from search.evaluation import EVAL_DIR, Grader, QuerySpec, load_specs, mrr, ndcg_at, recall_at
-from search.query import CatalogVocabulary, QueryParser
+from search.catalog import CatalogItem, item_text
+from search.evaluation import EVAL_DIR, Grader, QuerySpec, best_recall_at_k, load_specs, mrr, ndcg_at_k
+from search.query import QueryParser
 from search.spelling import SpellingCorrector
+from search.vocabulary import CatalogVocabulary
 
 
 def test_the_ideal_ranking_scores_one_and_a_useless_one_zero():
     judged = {1: 3, 2: 2, 3: 1}
-    assert ndcg_at([1, 2, 3], judged) == pytest.approx(1.0)
-    assert ndcg_at([9, 8, 7], judged) == 0.0
+    assert ndcg_at_k([1, 2, 3], judged) == pytest.approx(1.0)
+    assert ndcg_at_k([9, 8, 7], judged) == 0.0
     assert mrr([9, 1], judged) == 0.5
-    assert recall_at([1, 9], {1: 3, 2: 3}) == 0.5
+    assert best_recall_at_k([1, 9], {1: 3, 2: 3}) == 0.5
 
 
 def test_grades_follow_the_structured_fields(catalog: list[CatalogItem]):
@@ -47,7 +48,7 @@ CASES = [
 @pytest.fixture(scope="module")
 def parser(catalog: list[CatalogItem]) -> QueryParser:
     vocabulary = CatalogVocabulary.from_items(catalog)
-    return QueryParser(vocabulary, corrector=SpellingCorrector.from_texts([i.text() for i in catalog]))
+    return QueryParser(vocabulary, corrector=SpellingCorrector.from_texts([item_text(i) for i in catalog]))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["query"] for c in CASES])

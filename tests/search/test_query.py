@@ -6,15 +6,17 @@ from decimal import Decimal
 
 import pytest
 
-from search.catalog import CatalogItem
-from search.query import CatalogVocabulary, Constraints, QueryParser
+from search.catalog import CatalogItem, item_text
+from search.constraints import Constraints
+from search.query import QueryParser
 from search.spelling import SpellingCorrector
+from search.vocabulary import CatalogVocabulary
 
 
 @pytest.fixture(scope="module")
 def parser(catalog: list[CatalogItem]) -> QueryParser:
     vocabulary = CatalogVocabulary.from_items(catalog)
-    corrector = SpellingCorrector.from_texts([i.text() for i in catalog], vocabulary.words())
+    corrector = SpellingCorrector.from_texts([item_text(i) for i in catalog], vocabulary.words())
     return QueryParser(vocabulary, corrector=corrector)
 
 
