@@ -17,19 +17,22 @@ What goes, what stays (also in data/policies/privacy.md):
 The shop database changes in one transaction; the tracker store (often another database) is
 cleared inside it, just before the shop commits, so a failure in either leaves the shop as it
 was and a retry finds every conversation again. The erasure itself is audited (actor, counts),
-naming no one. Erasing twice changes nothing more.
+naming no one. Erasing twice changes nothing more. `erase_guest(email)` does the same, for an
+agent on a guest's request, to the guest checkouts with that email and their conversations
+(`shopbot privacy erase --email`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete, or_, select, text, update
+from sqlalchemy import Engine, delete, false, or_, select, text, update
+from sqlalchemy.orm import Session
 
 from shop import audit
 from shop.audit import Actor
 from shop.db import transaction
-from shop.models import Cart, Customer, InteractionEvent, Return, Shipment, SupportTicket
+from shop.models import Cart, Customer, InteractionEvent, Order, Return, Shipment, SupportTicket
 from shop.personal_data import (
     TRACKER_TABLE,
     customer_orders,
@@ -68,65 +71,121 @@ def erase_data(
         conversations = shop_conversations(session, customer) | tracker_conversations(tracker, customer_id)
         conversations.discard(ERASED)
         orders = [] if customer.email == erased_email(customer_id) else customer_orders(session, customer)
-        order_ids = [order.id for order in orders]
         for order in orders:
             order.customer_id = customer_id
-            order.email = erased_email(customer_id)
-            order.shipping_name = order.shipping_street = order.shipping_city = order.shipping_postcode = ""
-            order.source_conversation = ERASED if order.source_conversation else None
-            for entry in order.history:
-                entry.note = mask_pii(entry.note) if entry.note else entry.note
-        if order_ids:
-            session.execute(
-                update(Shipment).where(Shipment.order_id.in_(order_ids)).values(tracking_number=ERASED)
-            )
-            for return_ in session.scalars(select(Return).where(Return.order_id.in_(order_ids))):
-                return_.reason = mask_pii(return_.reason)
-        events = session.execute(
-            delete(InteractionEvent).where(
-                or_(
-                    InteractionEvent.customer_id == customer_id,
-                    InteractionEvent.session_id.in_(conversations),
-                )
-            )
-        ).rowcount
-        for cart in session.scalars(
-            select(Cart).where(or_(Cart.customer_id == customer_id, Cart.session_id.in_(conversations)))
-        ):
-            session.delete(cart)
+        events, tickets = _erase_linked(
+            session, customer_id, orders, conversations, contact_email=None, email=erased_email(customer_id)
+        )
+        customer.email = erased_email(customer_id)
+        customer.name = ""
+        customer.segment = customer.street = customer.city = customer.postcode = customer.country = None
+        customer.external_id = None
+        report = ErasureReport(customer_id, len(orders), events, tickets, len(conversations))
+        _audit(session, f"customer:{customer_id}", report, actor)
+        session.flush()
+        _erase_conversations(tracker, conversations)
+    return report
+
+
+def erase_guest(
+    email: str, *, actor: Actor, engine: Engine | None = None, tracker: Engine | None = None
+) -> ErasureReport:
+    """For an agent, on a guest's request: erase what guest checkouts and chats with `email` left.
+
+    The guest's orders (that email, no account) are anonymised as a customer's are; their
+    conversations are the ones those orders were placed from and the tickets that give the email
+    as contact. A customer with that email is erased with `erase_data` instead (ValueError).
+    """
+    with transaction(engine) as session:
+        if session.scalar(select(Customer.id).where(Customer.email == email)) is not None:
+            raise ValueError("a customer has this email: erase the customer's data instead")
+        orders = list(session.scalars(select(Order).where(Order.email == email, Order.customer_id.is_(None))))
+        contacts = session.scalars(
+            select(SupportTicket.conversation_id).where(SupportTicket.contact_email == email)
+        )
+        conversations = {o.source_conversation for o in orders if o.source_conversation} | set(contacts)
+        conversations.discard(ERASED)
+        events, tickets = _erase_linked(
+            session, None, orders, conversations, contact_email=email, email="erased-guest@invalid"
+        )
+        report = ErasureReport(0, len(orders), events, tickets, len(conversations))
+        _audit(session, "guest", report, actor)
+        session.flush()
+        _erase_conversations(tracker, conversations)
+    return report
+
+
+def _audit(session: Session, target: str, report: ErasureReport, actor: Actor) -> None:
+    audit.record(
+        session,
+        "privacy.erase",
+        target,
+        new={k: v for k, v in report.__dict__.items() if k != "customer_id"},
+        actor=Actor(actor.kind, actor.id, None),
+    )
+
+
+def _erase_linked(
+    session: Session,
+    customer_id: int | None,
+    orders: list[Order],
+    conversations: set[str],
+    *,
+    contact_email: str | None,
+    email: str,
+) -> tuple[int, int]:
+    """Anonymise `orders` and erase what belongs to the customer or the conversations; (events, tickets)."""
+    order_ids = [order.id for order in orders]
+    for order in orders:
+        order.email = email
+        order.shipping_name = order.shipping_street = order.shipping_city = order.shipping_postcode = ""
+        order.source_conversation = ERASED if order.source_conversation else None
+        for entry in order.history:
+            entry.note = mask_pii(entry.note) if entry.note else entry.note
+    if order_ids:
         session.execute(
-            delete(TrackingConsent).where(
-                or_(TrackingConsent.customer_id == customer_id, TrackingConsent.session_id.in_(conversations))
-            )
+            update(Shipment).where(Shipment.order_id.in_(order_ids)).values(tracking_number=ERASED)
         )
-        tickets = list(
-            session.scalars(
-                select(SupportTicket).where(
-                    or_(
-                        SupportTicket.customer_id == customer_id,
-                        SupportTicket.conversation_id.in_(conversations),
-                    )
-                )
-            )
+        for return_ in session.scalars(select(Return).where(Return.order_id.in_(order_ids))):
+            return_.reason = mask_pii(return_.reason)
+    mine = InteractionEvent.customer_id == customer_id if customer_id is not None else false()
+    events = session.execute(
+        delete(InteractionEvent).where(or_(mine, InteractionEvent.session_id.in_(conversations)))
+    )
+    cart_owner = Cart.customer_id == customer_id if customer_id is not None else false()
+    for cart in session.scalars(select(Cart).where(or_(cart_owner, Cart.session_id.in_(conversations)))):
+        session.delete(cart)
+    chooser = TrackingConsent.customer_id == customer_id if customer_id is not None else false()
+    session.execute(
+        delete(TrackingConsent).where(or_(chooser, TrackingConsent.session_id.in_(conversations)))
+    )
+    asker = SupportTicket.customer_id == customer_id if customer_id is not None else false()
+    contact = SupportTicket.contact_email == contact_email if contact_email else false()
+    tickets = list(
+        session.scalars(
+            select(SupportTicket).where(or_(asker, contact, SupportTicket.conversation_id.in_(conversations)))
         )
-        for ticket in tickets:
-            ticket.customer_id = None
-            ticket.subject, ticket.summary, ticket.conversation_id = ERASED, ERASED, ERASED
-            if hasattr(ticket, "contact_email"):
-                ticket.contact_email = None
-        connection = session.connection()
-        ticket_ids = [t.id for t in tickets]
-        if ticket_ids:
-            session.execute(
-                update(TicketEvent).where(TicketEvent.ticket_id.in_(ticket_ids)).values(text=None)
+    )
+    for ticket in tickets:
+        ticket.customer_id = None
+        ticket.subject, ticket.summary, ticket.conversation_id = ERASED, ERASED, ERASED
+        ticket.contact_email = None
+    if tickets:
+        session.execute(
+            update(TicketEvent).where(TicketEvent.ticket_id.in_([t.id for t in tickets])).values(text=None)
+        )
+    connection = session.connection()
+    if has_table(connection, "audit_log"):
+        targets = [
+            *([f"customer:{customer_id}"] if customer_id is not None else []),
+            *(f"order:{n}" for n in order_ids),
+        ]
+        for target in targets:
+            connection.execute(
+                text("UPDATE audit_log SET old_values = NULL, new_values = NULL WHERE target = :t"),
+                {"t": target},
             )
-        if has_table(connection, "audit_log"):
-            targets = [f"customer:{customer_id}", *(f"order:{number}" for number in order_ids)]
-            for target in targets:
-                connection.execute(
-                    text("UPDATE audit_log SET old_values = NULL, new_values = NULL WHERE target = :t"),
-                    {"t": target},
-                )
+        if customer_id is not None:
             connection.execute(
                 text(
                     "UPDATE audit_log SET old_values = NULL, new_values = NULL, conversation_id = NULL "
@@ -134,26 +193,12 @@ def erase_data(
                 ),
                 {"id": str(customer_id)},
             )
-            for conversation in conversations:
-                connection.execute(
-                    text("UPDATE audit_log SET conversation_id = NULL WHERE conversation_id = :c"),
-                    {"c": conversation},
-                )
-        customer.email = erased_email(customer_id)
-        customer.name = ""
-        customer.segment = customer.street = customer.city = customer.postcode = customer.country = None
-        customer.external_id = None
-        report = ErasureReport(customer_id, len(orders), int(events or 0), len(tickets), len(conversations))
-        audit.record(
-            session,
-            "privacy.erase",
-            f"customer:{customer_id}",
-            new={k: v for k, v in report.__dict__.items() if k != "customer_id"},
-            actor=Actor(actor.kind, actor.id, None),
-        )
-        session.flush()
-        _erase_conversations(tracker, conversations)
-    return report
+        for conversation in conversations:
+            connection.execute(
+                text("UPDATE audit_log SET conversation_id = NULL WHERE conversation_id = :c"),
+                {"c": conversation},
+            )
+    return int(events.rowcount or 0), len(tickets)
 
 
 def _erase_conversations(tracker: Engine | None, conversations: set[str]) -> None:

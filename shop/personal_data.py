@@ -236,3 +236,41 @@ def export_data(
             ],
             "conversations": tracker_events(tracker, conversations),
         }
+
+
+def export_guest(
+    email: str, *, engine: Engine | None = None, tracker: Engine | None = None
+) -> dict[str, Any]:
+    """For an agent, on a guest's request: the guest checkouts with `email` and their conversations."""
+    with session_factory(engine)() as session:
+        orders = list(
+            session.scalars(
+                select(Order).where(Order.email == email, Order.customer_id.is_(None)).order_by(Order.id)
+            )
+        )
+        tickets = list(session.scalars(select(SupportTicket).where(SupportTicket.contact_email == email)))
+        conversations = {o.source_conversation for o in orders if o.source_conversation}
+        conversations |= {t.conversation_id for t in tickets}
+        events = session.scalars(
+            select(InteractionEvent)
+            .where(InteractionEvent.session_id.in_(conversations))
+            .order_by(InteractionEvent.id)
+        )
+        return {
+            "email": email,
+            "orders": [_order(order) for order in orders],
+            "support_tickets": [
+                {
+                    "subject": t.subject,
+                    "summary": t.summary,
+                    "status": str(t.status),
+                    "created_at": _at(t.created_at),
+                }
+                for t in tickets
+            ],
+            "interactions": [
+                {"kind": str(e.kind), "product_id": e.product_id, "query": e.query, "at": _at(e.occurred_at)}
+                for e in events
+            ],
+            "conversations": tracker_events(tracker, conversations),
+        }

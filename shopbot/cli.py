@@ -14,6 +14,7 @@ from shopbot.agent_cli import app as agent_app
 from shopbot.chat import chat
 from shopbot.importing_cli import catalog_app, import_command
 from shopbot.nlu_cli import app as nlu_app
+from shopbot.privacy_cli import app as privacy_app
 
 app = typer.Typer(
     help="Conversational shopping assistant: shop data, search, recommendations, chat.",
@@ -30,6 +31,7 @@ recommender_app.command("ctr")(ctr)
 app.add_typer(recommender_app, name="recommender")
 app.add_typer(search_app, name="search")
 app.add_typer(nlu_app, name="nlu")
+app.add_typer(privacy_app, name="privacy")
 app.command("chat")(chat)
 app.command("import")(import_command)
 app.command("report")(report)

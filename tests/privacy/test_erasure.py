@@ -24,7 +24,7 @@ from shop.audit import SYSTEM, Actor
 from shop.consent import set_choice
 from shop.db import make_engine
 from shop.demo import TINY, seed_demo_shop
-from shop.erasure import erase_data, erased_email
+from shop.erasure import erase_data, erase_guest, erased_email
 from shop.identity import IDENTITY_METADATA_KEY, Requester, sign_identity
 from shop.models import (
     Cart,
@@ -37,7 +37,7 @@ from shop.models import (
     Shipment,
     SupportTicket,
 )
-from shop.personal_data import export_data
+from shop.personal_data import export_data, export_guest
 
 ADA = {
     "email": "ada.erasable@example.org",
@@ -245,3 +245,54 @@ def test_erasing_twice_changes_nothing_more_and_an_unknown_customer_is_refused(s
     assert after == [row for row in before if "privacy.erase" not in row[1]]
     with pytest.raises(LookupError):
         erase_data(999_999, actor=SYSTEM, engine=engine, tracker=tracker)
+
+
+GUEST_EMAIL = "guest.erasable@example.org"
+GUEST_CONVERSATION = "conv-guest-erasable"
+
+
+def test_an_agent_erases_a_guests_checkouts_and_chats_on_request(shop) -> None:  # type: ignore[no-untyped-def]
+    engine, tracker, _, _ = shop
+    with Session(engine) as session, session.begin():
+        product = session.scalars(select(OrderLine.product_id).limit(1)).one()
+        order = Order(
+            customer_id=None,
+            email=GUEST_EMAIL,
+            status=OrderStatus.PLACED,
+            placed_at=datetime(2026, 11, 1),
+            currency="USD",
+            total=Decimal("9.00"),
+            shipping_name="Gus Guestington",
+            shipping_street="5 Nowhere Row",
+            shipping_city="Guestham",
+            shipping_postcode="GU1 1GU",
+            shipping_country="GB",
+            source_conversation=GUEST_CONVERSATION,
+        )
+        order.lines.append(OrderLine(product_id=product, quantity=1, unit_price=Decimal("9.00")))
+        session.add(order)
+        session.add(
+            SupportTicket(
+                conversation_id="conv-guest-ticket",
+                subject="Where is it",
+                summary="Gus asks",
+                contact_email=GUEST_EMAIL,
+            )
+        )
+    tracker_row(tracker, GUEST_CONVERSATION, "user", {"text": "I am Gus Guestington"})
+    tracker_row(tracker, "conv-guest-ticket", "user", {"text": f"mail me at {GUEST_EMAIL}"})
+    exported = export_guest(GUEST_EMAIL, engine=engine, tracker=tracker)
+    assert [o["total"] for o in exported["orders"]] == ["9.00"]
+    assert set(exported["conversations"]) == {GUEST_CONVERSATION, "conv-guest-ticket"}
+
+    report = erase_guest(GUEST_EMAIL, actor=Actor.agent(3), engine=engine, tracker=tracker)
+    assert (report.orders_anonymised, report.tickets_erased, report.conversations_erased) == (1, 1, 2)
+    personal = [GUEST_EMAIL, "Gus Guestington", "5 Nowhere Row", "GU1 1GU", GUEST_CONVERSATION]
+    assert [(t, v) for t, row in every_value(engine) for v in personal if v in row] == []
+    with tracker.connect() as connection:
+        assert set(connection.scalars(select(EVENTS.c.sender_id))) >= {BOB_CONVERSATION}
+        assert not {GUEST_CONVERSATION, "conv-guest-ticket"} & set(
+            connection.scalars(select(EVENTS.c.sender_id))
+        )
+    with pytest.raises(ValueError, match="customer"):
+        erase_guest(ADA["email"], actor=SYSTEM, engine=engine, tracker=tracker)
