@@ -32,6 +32,8 @@ from shop.texts import say
 _DECLINE = re.compile(
     r"\b(stop|don'?t|do not|dont|opt.?out|no tracking|turn off|disable|withdraw|not)\b", re.I
 )
+#: The custom message that tells the channel this conversation was erased.
+ERASED_MESSAGE_TYPE = "data_erased"
 _ALLOW = re.compile(r"\b(allow|agree|consent|opt.?in|back on|turn on|you can|may track)\b", re.I)
 
 
@@ -145,4 +147,7 @@ class ActionDeleteMyData(Action):
             tracker=_tracker_store(),
         )
         dispatcher.utter_message(text=say("privacy.deleted", orders=report.orders_anonymised))
+        # Rasa writes this turn back into the tracker store when it ends; the channel that relayed
+        # it deletes the conversation again once Rasa has answered (web/privacy_api.py).
+        dispatcher.utter_message(json_message={"type": ERASED_MESSAGE_TYPE})
         return [SlotSet("privacy_pending", None)]

@@ -188,6 +188,7 @@ def create_app(settings: Settings | None = None, *, name: str = "shopbot_web") -
         if not raw:  # a person may have the conversation: their ticket (and help desk) gets the message
             text = message.strip()
             await asyncio.to_thread(record_shopper_message, sender, text, identity, settings, engine)
+        await app.ctx.forget_if_erased(sender, raw)  # a turn that erased the shopper's data (issue 16)
         return json({"messages": [reply_json(reply) for reply in parse_replies(raw)]})
 
     @app.get("/api/history")

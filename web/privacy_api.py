@@ -5,6 +5,10 @@
     GET  /api/privacy/export    X-Shop-Identity: token              -> the customer's data, JSON file
     GET  /privacy               the "My data" page (web/static/privacy.html)
 
+After a chat turn that erased the shopper's data, the chat endpoint calls
+`app.ctx.forget_if_erased(sender, messages)`: Rasa writes the turn in progress back into its
+tracker store when the turn ends, so the conversation is deleted once more after Rasa answered.
+
 The banner (web/static/js/consent.js) keeps the choice for the chat's conversation id, or for
 the customer when a logged-in shopper makes it (`shop.consent`). A choice must be JSON, which a
 cross-site form cannot send. The export needs a valid identity token (a guest gets 401): the
@@ -22,7 +26,7 @@ from sanic.response import HTTPResponse, file, json, raw
 from sqlalchemy import Engine
 
 from analytics.cli import tracker_engine
-from shop import consent, personal_data
+from shop import consent, erasure, personal_data
 from shop.config import Settings
 from shop.identity import verify_identity_token
 
@@ -30,8 +34,29 @@ IDENTITY_HEADER = "X-Shop-Identity"
 SENDER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{7,79}$")
 
 
+#: The custom message of a chat turn that erased the shopper's data (actions/privacy.py).
+ERASED_MESSAGE_TYPE = "data_erased"
+
+
+def erased_in(messages: object) -> bool:
+    """Did this chat turn erase the conversation (Rasa's REST answer holds the erased message)?"""
+    return isinstance(messages, list) and any(
+        isinstance(m, dict)
+        and isinstance(m.get("custom"), dict)
+        and m["custom"].get("type") == ERASED_MESSAGE_TYPE
+        for m in messages
+    )
+
+
 def register_privacy_routes(app: Sanic, settings: Settings, engine: Engine, static_dir) -> None:  # type: ignore[no-untyped-def]
     tracker = tracker_engine(settings.tracker_database_url)
+
+    async def forget_if_erased(sender: str, messages: object) -> None:
+        """After a turn that erased the shopper's data, delete what Rasa wrote back of it."""
+        if erased_in(messages):
+            await asyncio.to_thread(erasure.forget_conversation, tracker, sender)
+
+    app.ctx.forget_if_erased = forget_if_erased
 
     def who(token: object):  # type: ignore[no-untyped-def]
         return verify_identity_token(
