@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from shop import agents
 from shop.config import Settings
 from shop.identity import verify_identity_token
+from shop.ratelimit import InMemoryRateLimiter, RateLimiter, RedisRateLimiter
 from web.agent_auth import COOKIE, refused, require_agent, same_origin
 from web.agents_conversation import agent_joined, agent_says, conversation_for_agent, hand_back
 from web.agents_webhook import start_webhook_relay
@@ -30,6 +31,9 @@ from web.rasa import RasaClient, RasaUnavailable
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 UNAVAILABLE = "The conversation could not be reached (Rasa is not answering). Try again in a moment."
+#: Login attempts per client address and per email in the window: password guessing stays slow
+#: (Redis in the prod profile, so every server shares the count).
+LOGIN_LIMIT, LOGIN_WINDOW_SECONDS = 10, 600
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +47,14 @@ def _body(request: Request) -> dict[str, Any] | None:
 
 
 def register_agent_routes(app: Sanic, settings: Settings, engine: Engine, rasa: RasaClient) -> None:
+    logins: RateLimiter = (
+        RedisRateLimiter.from_url(
+            settings.redis_url, LOGIN_LIMIT, LOGIN_WINDOW_SECONDS, prefix="shopbot:agent-login:"
+        )
+        if settings.redis_url
+        else InMemoryRateLimiter(LOGIN_LIMIT, LOGIN_WINDOW_SECONDS)
+    )
+
     def run(function: Any, *args: Any, **kwargs: Any) -> Any:
         return asyncio.to_thread(function, *args, engine=engine, **kwargs)
 
@@ -67,6 +79,10 @@ def register_agent_routes(app: Sanic, settings: Settings, engine: Engine, rasa: 
             return refused(400, 'send {"email": "...", "password": "..."}')
         if not same_origin(request):
             return refused(403, "this request comes from another site")
+        keys = (f"ip:{request.remote_addr or request.ip}", f"email:{body['email'].strip().lower()[:320]}")
+        decisions = [await asyncio.to_thread(logins.hit, key) for key in keys]
+        if not all(decision.allowed for decision in decisions):
+            return refused(429, "too many login attempts: wait a few minutes and try again")
         agent = await run(agents.authenticate, body["email"], body["password"])
         if agent is None:
             return refused(401, "wrong email or password")

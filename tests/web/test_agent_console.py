@@ -226,3 +226,17 @@ def test_an_agent_answers_a_guest_and_hands_the_conversation_back(stack: dict[st
         ("guest", "thanks Sam"),
     ]
     assert got[0]["ticket"]["email"] == "bob@example.org"
+
+
+def test_password_guessing_is_stopped_even_for_the_right_password_afterwards(stack: dict[str, Any]) -> None:
+    """Runs last in this module: it uses up the login allowance of this client address."""
+    url = stack["url"]
+    statuses = [
+        requests.post(
+            f"{url}/api/agent/login", json={"email": "sam@shop.example", "password": f"guess {n}"}
+        ).status_code
+        for n in range(11)
+    ]
+    assert 429 in statuses and set(statuses) <= {401, 429}
+    right = requests.post(f"{url}/api/agent/login", json={"email": "sam@shop.example", "password": PASSWORD})
+    assert right.status_code == 429 and "shopbot_agent" not in right.cookies
