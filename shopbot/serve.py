@@ -236,6 +236,7 @@ The shopping assistant is running.
 
   Shop page with chat widget:  {c.web_url}
   Terminal chat:               .venv/bin/shopbot chat --url {c.rasa_url}
+  Agent console (handoffs):    {c.web_url}/agent  (login: .venv/bin/shopbot agent add EMAIL --name NAME)
   Rasa REST channel:
     curl -s {c.rasa_url}/webhooks/rest/webhook -H 'Content-Type: application/json' \\
          -d '{{"sender": "me", "message": "where is my order 100234?"}}'
