@@ -3,7 +3,7 @@
 Rasa runs on Python 3.10 without torch, so the encoder is exported once to ONNX from the Python
 3.11 environment (`nlu_onnx_export.py`, `make onnx-model`) and run here with `onnxruntime` and
 `tokenizers`. The message's sentence vector (mean of the token states over the attention mask,
-L2-normalised: exactly what sentence-transformers computes, tests/bot/test_sentence_features.py
+L2-normalised: exactly what sentence-transformers computes, tests/nlu/test_sentence_features.py
 checks it against torch) is added as a dense *sentence* feature next to the sparse word and
 character n-gram features. No sequence features: entity tagging keeps its sparse token features,
 and DIET stays small enough to train on two cores.
