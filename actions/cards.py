@@ -3,9 +3,8 @@
     dispatcher.utter_message(json_message=product_cards([(12, "Popular in Laptops"), ...]))
 
     {"type": "product_cards",
-     "products": [{"id": 12, "sku": "...", "title": "...", "price": "119.00", "currency": "USD",
-                   "image_url": "...", "rating": 4.5, "rating_count": 210, "in_stock": true,
-                   "stock": 7, "reason": "Popular in Laptops",
+     "products": [{<the product card of shop/cards.py: "id", "sku", "title", "price", "stock", ...>,
+                   "reason": "Popular in Laptops",
                    "buttons": [{"title": "More like this", "payload": "/similar_items{\"product_id\": 12}"},
                                {"title": "Add to cart", "payload": "/add_to_cart{\"product_id\": 12}"}]}]}
 
@@ -20,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from actions import store
+from shop.cards import product_card
 from shop.models import Product
 
 CARDS_MESSAGE_TYPE = "product_cards"
@@ -33,18 +33,8 @@ def button_payload(intent: str, **entities: Any) -> str:
 def card(product: Product, reason: str | None = None, list_id: str | None = None) -> dict[str, Any]:
     """One card; its buttons carry `list_id`, the id of the list it is shown in (feedback loop)."""
     shown_in = {"recommendation_id": list_id} if list_id else {}
-    stock = product.stock
     return {
-        "id": product.id,
-        "sku": product.sku,
-        "title": product.title,
-        "price": f"{product.price:.2f}",
-        "currency": product.currency,
-        "image_url": product.image_url,
-        "rating": round(product.rating, 1) if product.rating is not None else None,
-        "rating_count": product.rating_count,
-        "in_stock": stock > 0,
-        "stock": stock,
+        **product_card(product, product.stock),
         "reason": reason,
         "buttons": [
             {

@@ -95,22 +95,6 @@ def _show_cards(
     return ids
 
 
-def _constraint_words(constraints: Any) -> str:
-    """ "under 120, blue" from the applied search constraints, for the intro line."""
-    words = []
-    low, high = constraints.min_price, constraints.max_price
-    if low is not None and high is not None:
-        words.append(f"{low}-{high}")
-    elif high is not None:
-        words.append(f"under {high}")
-    elif low is not None:
-        words.append(f"over {low}")
-    words += [*constraints.colors, *constraints.sizes, *constraints.brands, *constraints.features]
-    if constraints.in_stock:
-        words.append("in stock")
-    return ", ".join(str(w) for w in words)
-
-
 class ActionSearchProducts(Action):
     """A new search, or a refinement of the current one ("cheaper", "in blue", "show more")."""
 
@@ -161,7 +145,7 @@ class ActionSearchProducts(Action):
         else:
             subject = result.corrected or result.remainder or text
             intro = f'Here\'s what I found for "{subject}"'
-            filters = _constraint_words(result.constraints)
+            filters = result.constraints.describe()
             intro += f" ({filters}):" if filters else ":"
         if result.total > len(result.hits):
             intro += ' Say "show more" for more, or narrow it down ("cheaper", "in blue").'

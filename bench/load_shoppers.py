@@ -57,6 +57,7 @@ sys.path.insert(0, str(REPO_ROOT))
 from shop.config import VAR_DIR  # noqa: E402
 from shop.identity import IDENTITY_METADATA_KEY, sign_identity  # noqa: E402
 from shop.models import Order, OrderStatus, Product  # noqa: E402
+from shop.products import leaf_category  # noqa: E402
 from shopbot.prod import (  # noqa: E402
     DEFAULT_DATABASE_URL,
     PROD_ENDPOINTS,
@@ -107,7 +108,7 @@ class ShopFacts:
             customers_with_orders=[c for c in customers if c],
             returnable=[(c, o) for c, o in delivered],
             guest_orders=[(o, e) for o, e in orders_with_email if e],
-            categories=sorted({path.split(">")[-1].strip().lower() for path in categories if path}),
+            categories=sorted({leaf_category(path).lower() for path in categories if path}),
             colors=sorted({c.lower() for c in colors if c})[:20],
         )
 

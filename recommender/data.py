@@ -29,6 +29,7 @@ from shop.models import (
     Product,
     Variant,
 )
+from shop.products import category_levels
 
 #: Bump when the meaning of the snapshot changes, so old fingerprints never match new code.
 DATA_FORMAT = 2
@@ -52,7 +53,7 @@ class CatalogItem:
 
     @property
     def category_levels(self) -> list[str]:
-        return [part.strip() for part in self.category_path.split(">") if part.strip()]
+        return list(category_levels(self.category_path))
 
     @property
     def leaf_category(self) -> str:

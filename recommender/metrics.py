@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from recommender.data import ShopData
+from shop.metrics import ndcg_at_k  # the one NDCG (binary here: every relevant id gains 1)
 from shop.models import EventKind
 
 
@@ -17,12 +17,6 @@ def precision_at_k(ranked: Sequence[int], relevant: set[int], k: int) -> float:
 
 def recall_at_k(ranked: Sequence[int], relevant: set[int], k: int) -> float:
     return sum(1 for p in ranked[:k] if p in relevant) / len(relevant) if relevant else 0.0
-
-
-def ndcg_at_k(ranked: Sequence[int], relevant: set[int], k: int) -> float:
-    dcg = sum(1.0 / math.log2(rank + 2) for rank, p in enumerate(ranked[:k]) if p in relevant)
-    ideal = sum(1.0 / math.log2(rank + 2) for rank in range(min(len(relevant), k)))
-    return dcg / ideal if ideal else 0.0
 
 
 def hit_at_k(ranked: Sequence[int], relevant: set[int], k: int) -> float:

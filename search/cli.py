@@ -9,6 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from shop.products import leaf_category
+
 app = typer.Typer(help="Build, query and evaluate the product search index.", no_args_is_help=True)
 console = Console(stderr=True)
 
@@ -146,7 +148,7 @@ def make_eval_set(
     vocabulary = REPO_ROOT / "data" / "demo" / "categories.json"
     if vocabulary.exists():
         for spec in json.loads(vocabulary.read_text())["categories"]:
-            natural[spec["path"].split(">")[-1].strip()] = list(spec.get("queries", []))
+            natural[leaf_category(spec["path"])] = list(spec.get("queries", []))
     specs = generate_queries(items, vague=vague, natural=natural, seed=seed)
     target = out or EVAL_DIR / "queries.jsonl"
     write_specs(specs, target)

@@ -27,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from shop.products import leaf_category
+
 Money = Numeric(12, 2)
 
 
@@ -132,7 +134,7 @@ class Product(Base):
 
     @property
     def category(self) -> str:
-        return self.category_path.split(">")[-1].strip()
+        return leaf_category(self.category_path)
 
     @property
     def stock(self) -> int:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from shop.db import get_engine
 from shop.models import Product, Variant
+from shop.products import leaf_category
 
 OUTPUT = Path(__file__).resolve().parent.parent / "bot" / "data" / "lookups" / "catalog.yml"
 
@@ -99,7 +100,7 @@ def collect(session: Session) -> dict[str, list[str]]:
         if count >= MIN_TITLES_PER_TYPE:
             types.add(phrase)
     for path in {r.category_path for r in rows}:
-        leaf = path.split(">")[-1].strip().lower()
+        leaf = leaf_category(path).lower()
         for part in re.split(r"\s*&\s*|\s+and\s+", leaf):
             if part:
                 types.add(part)

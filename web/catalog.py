@@ -12,7 +12,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from shop.cards import product_card
 from shop.models import Customer, Product, Variant
+from shop.products import department, leaf_category
 
 MAX_PAGE_SIZE = 60
 #: The customers planted in every demo shop (see shop/demo/planted.py): the page's "logged in as" switch.
@@ -23,14 +25,6 @@ def category_slug(name: str) -> str:
     """'Laptop Sleeves & Bags' -> 'laptop-sleeves-bags': the same rule as the demo shop's, so a
     leaf category's slug names its illustration, static/img/categories/<slug>.svg."""
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-
-
-def leaf_category(category_path: str) -> str:
-    return category_path.rsplit(">", 1)[-1].strip()
-
-
-def department(category_path: str) -> str:
-    return category_path.split(">", 1)[0].strip()
 
 
 @dataclass(frozen=True)
@@ -50,25 +44,6 @@ def _stock_by_product():  # type: ignore[no-untyped-def]
         .group_by(Variant.product_id)
         .subquery()
     )
-
-
-def product_json(product: Product, stock: int | None) -> dict[str, Any]:
-    stock = int(stock or 0)
-    return {
-        "id": product.id,
-        "sku": product.sku,
-        "title": product.title,
-        "brand": product.brand,
-        "category": product.category,
-        "category_path": product.category_path,
-        "price": f"{product.price:.2f}",
-        "currency": product.currency,
-        "image_url": product.image_url,
-        "rating": round(product.rating, 1) if product.rating is not None else None,
-        "rating_count": product.rating_count,
-        "in_stock": stock > 0,
-        "stock": stock,
-    }
 
 
 def _category_paths(session: Session) -> list[tuple[str, int]]:
@@ -116,7 +91,7 @@ def list_products(
         query.order_by(Product.rating_count.desc(), Product.id).offset((page - 1) * per_page).limit(per_page)
     ).all()
     return ProductPage(
-        products=[product_json(product, s) for product, s in rows], page=page, per_page=per_page, total=total
+        products=[product_card(product, s) for product, s in rows], page=page, per_page=per_page, total=total
     )
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from shop.config import REPO_ROOT
+from shop.products import department, leaf_category
 
 DEMO_DATA_DIR = REPO_ROOT / "data" / "demo"
 
@@ -51,11 +52,11 @@ class CategorySpec:
 
     @cached_property
     def leaf(self) -> str:
-        return self.path.split(">")[-1].strip()
+        return leaf_category(self.path)
 
     @cached_property
     def department(self) -> str:
-        return self.path.split(">")[0].strip()
+        return department(self.path)
 
     @cached_property
     def slug(self) -> str:
