@@ -285,7 +285,7 @@ class ActionSimilarItems(Action):
         recommendation_id = None
         if recommender is not None:
             try:
-                found = recommender.similar_items(product_id, k=PAGE_SIZE)
+                found = recommender.similar(product_id, k=PAGE_SIZE)
             except LookupError:
                 found = []
             items = [(r.product_id, r.reason) for r in found]

@@ -201,9 +201,6 @@ class Recommender:
             for rank, index in enumerate(top, start=1)
         ]
 
-    #: The old name, kept only until `actions/shopping.py` calls `similar` (issue 12); then removed.
-    similar_items = similar
-
     def bought_together(
         self, product_ids: int | Sequence[int], k: int = 5, filters: RecommendationFilters | None = None
     ) -> list[Recommendation]:

@@ -197,6 +197,8 @@ def test_more_like_this_button_shows_similar_products(shopping, domain):
     dispatcher, events = run(ActionSimilarItems(), tracker, domain)
     similar = cards_of(dispatcher)
     assert similar and anchor not in {c["id"] for c in similar}
+    # The recommender's alternatives (each with its reason), not the search fallback's.
+    assert all(c["reason"] for c in similar)
     assert slot_events(events)["focus_product"] == anchor
 
 
