@@ -82,3 +82,68 @@ def test_every_top_level_package_has_a_rule_and_a_readme() -> None:
     packages = {p.parent.name for p in REPO.glob("*/__init__.py")} - {"tests"}
     assert packages <= set(MAY_IMPORT), "a new package needs its line in MAY_IMPORT"
     assert [p for p in sorted(packages) if not (REPO / p / "README.md").exists()] == []
+
+
+# --- the README describes the tree it stands in ------------------------------------------------------
+README = REPO / "README.md"
+
+
+def _readme_section(title: str) -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.index(f"## {title}")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end != -1 else len(text)]
+
+
+def _committed_top_level_folders() -> set[str]:
+    import subprocess
+
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout
+    return {name.split("/", 1)[0] for name in listed.decode().split("\0") if "/" in name}
+
+
+def test_the_readme_folder_table_lists_every_top_level_folder() -> None:
+    table = _readme_section("How it fits together")
+    missing = sorted(f for f in _committed_top_level_folders() if f"| `{f}/` |" not in table)
+    assert missing == []
+    assert "shop/migrations/alembic.ini" in table and (REPO / "shop/migrations/alembic.ini").is_file()
+
+
+def test_every_folder_readme_says_who_may_import_it() -> None:
+    folders = sorted(_committed_top_level_folders())
+    silent = [f for f in folders if "## Who may import this" not in _read(REPO / f / "README.md")]
+    assert silent == []
+
+
+def test_the_readme_counts_the_intents_of_the_domain() -> None:
+    import re
+
+    import yaml
+
+    intents: set[str] = set()
+    for path in sorted((REPO / "bot" / "domain").glob("*.yml")):
+        for intent in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("intents") or []:
+            intents.add(intent if isinstance(intent, str) else next(iter(intent)))
+    counts = {int(n) for n in re.findall(r"(\d+) intents\b", README.read_text(encoding="utf-8"))}
+    assert counts == {len(intents)}
+
+
+def test_the_readme_says_why_each_dependency_is_there() -> None:
+    import re
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = [*project["dependencies"], *sum(project["optional-dependencies"].values(), [])]
+    wanted += [
+        line.strip()
+        for line in (REPO / "bot" / "requirements.txt").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    table = _readme_section("Dependencies, and why each is there").lower()
+    names = {re.split(r"[<>=!~\[ ;]", spec.strip(), maxsplit=1)[0].lower() for spec in wanted}
+    unexplained = sorted(n for n in names if not re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", table))
+    assert unexplained == []
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
