@@ -39,6 +39,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from shop import audit
 from shop.addresses import Address, validate_address
 from shop.cart import find_cart, lock_cart
 from shop.cart_views import CartView, cart_view
@@ -334,6 +335,17 @@ def place_order(
         session.add(order)
         session.flush()
         order.payment_method = authorize_payment(order, summary.token)
+        # Issue 18 (H-web's edit): every write is audited with its actor and conversation.
+        audit.record(
+            session,
+            "cart.checkout",
+            f"order:{order.id}",
+            old={"cart": cart.id, "lines": [[line.variant_id, line.quantity] for line in cart.lines]},
+            new={"order": order.id, "total": order.total, "shipping": chosen.code, "channel": channel},
+            requester=who,
+            conversation=order.source_conversation,
+            at=moment,
+        )
         cart.lines.clear()
         cart.revision += 1
         cart.updated_at = moment

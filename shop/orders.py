@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, selectinload
 
+from shop import audit
 from shop.addresses import Address, InvalidAddress, same_place, validate_address
 from shop.db import get_engine, session_factory
 from shop.identity import Requester, emails_match
@@ -271,6 +272,7 @@ def cancel_order(
         order = load_visible_order(session, requester, number, email, for_update=True)
         _refuse_unless_unshipped(order.id, order.status, "cancel")
         was_paid = order.status == OrderStatus.PAID
+        old_status = order.status
         order.status = OrderStatus.CANCELLED
         note = "Cancelled by the customer in chat"
         if reason and reason.strip():
@@ -287,6 +289,15 @@ def cancel_order(
             )
             session.add(refund)
             refund_view = RefundView(refund.amount, refund.currency, refund.status)
+        audit.record(
+            session,
+            "order.cancel",
+            f"order:{order.id}",
+            old={"status": old_status},
+            new={"status": order.status, "refund": refund.amount if was_paid else None, "reason": reason},
+            requester=requester,
+            at=now,
+        )
         session.flush()
         return order_view(order), refund_view
 
@@ -339,6 +350,15 @@ def change_shipping_address(
         order.shipping_city = address.city
         order.shipping_postcode = address.postcode
         order.shipping_country = address.country
+        audit.record(
+            session,
+            "order.address",
+            f"order:{order.id}",
+            old=previous.to_dict(),
+            new=address.to_dict(),
+            requester=requester,
+            at=now,
+        )
         # History keeps the fact of the change, not the address itself (no PII in notes).
         order.history.append(
             OrderStatusEvent(status=order.status, at=now, note="Shipping address changed by the customer")

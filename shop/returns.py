@@ -37,6 +37,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from shop import audit
 from shop.config import get_settings
 from shop.db import get_engine, session_factory
 from shop.identity import Requester
@@ -60,6 +61,7 @@ from shop.orders import (
     order_view,
     parse_order_number,
     require_email_for_guest,
+    returned_quantities,
 )
 from shop.refusals import Refusal, Refused
 from shop.writes import write_transaction
@@ -227,7 +229,23 @@ def create_return(
             return ReturnReceipt(return_=view, next_steps=steps, created=False)
         options = _options(order, now)
         quantities = _validate_choice(options, chosen)
+        before = {str(k): v for k, v in returned_quantities(order).items()}
         return_ = _write_return(session, order, options, quantities, stored_reason, exchange, now)
+        audit.record(
+            session,
+            "order.return",
+            f"order:{order.id}",
+            old={"returned": before},
+            new={
+                "rma": return_.rma_number,
+                "lines": {str(k): v for k, v in quantities.items()},
+                "exchange": exchange,
+                "refund": return_.refund_amount,
+                "reason": stored_reason,
+            },
+            requester=requester,
+            at=now,
+        )
         view = _return_view(return_, order)
         return ReturnReceipt(return_=view, next_steps=_next_steps(view, settings.refund_processing_days))
 

@@ -33,8 +33,9 @@ from rich.text import Text
 from shop.config import get_settings
 from shop.identity import IDENTITY_METADATA_KEY, sign_identity
 from shop.money import format_money
+from shop.texts import say
 from shopbot.handoff_follow import HandoffFollower, Printer
-from web.rasa import RasaClient, RasaUnavailable
+from web.rasa import MAX_MESSAGE_CHARS, MessageRefused, RasaClient, RasaUnavailable
 from web.replies import Button, ProductCard, Reply, parse_replies
 
 QUIT_COMMANDS = frozenset({"/quit", "/exit", ":q"})
@@ -138,7 +139,9 @@ def render_reply(reply: Reply, *, first_choice: int, rich_text: bool) -> list[Re
     parts: list[RenderableType] = []
     number = first_choice
     if reply.text:
-        parts.append(Markdown(reply.text) if rich_text else Text(reply.text))
+        # No terminal hyperlinks: bot text can echo the shopper's words, and a link there must not
+        # look like the shop's own (rich then prints a link's target beside its text).
+        parts.append(Markdown(reply.text, hyperlinks=False) if rich_text else Text(reply.text))
     if reply.image_url:
         parts.append(Text(f"[image] {reply.image_url}", style="dim"))
     for index, card in enumerate(reply.cards, start=1):
@@ -211,9 +214,15 @@ class ChatSession:
 
     def send(self, line: str) -> list[Reply]:
         message = self.message_for(line)
+        if len(message) > MAX_MESSAGE_CHARS:
+            raise ChatError(say("chat.too_long", length=len(message), limit=MAX_MESSAGE_CHARS))
         metadata = {IDENTITY_METADATA_KEY: self.identity.token} if self.identity else None
         try:
             replies = parse_replies(self.client.send(self.sender, message, metadata))
+        except MessageRefused as refused:
+            if refused.status == 413:
+                raise ChatError(say("chat.too_long", length=len(message), limit=MAX_MESSAGE_CHARS)) from None
+            raise ChatError(say("chat.refused", reason=refused.reason)) from None
         except RasaUnavailable as error:
             raise ChatError(
                 f"the assistant is not reachable ({error}). Is it running? Try `make run`."

@@ -186,6 +186,7 @@ class ProdStack:
                 database_url=s.database_url,
                 identity_secret=s.identity_secret,
                 rasa_token=s.rasa_token,
+                action_token=s.action_token,
                 model_dir=s.model_dir,
                 host=s.host,
                 rasa_port=s.rasa_ports[i],

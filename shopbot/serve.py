@@ -32,6 +32,16 @@ class StackError(RuntimeError):
     """A server did not come up; the message names it and the tail of its log."""
 
 
+def options(**values: object) -> list[str]:
+    """Command-line options as `--name=value`, one argument each.
+
+    A value given as a separate argument is read as an option when it starts with "-" (a
+    random token does, one time in 64: `rasa run: error: argument -t/--auth-token: expected
+    one argument`); joined with "=", argparse takes it as the value whatever it holds.
+    """
+    return [f"--{name.replace('_', '-')}={value}" for name, value in values.items()]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -40,7 +50,7 @@ def free_port() -> int:
 
 def local_secrets() -> dict[str, str]:
     """Secrets for a local run: from the environment, else generated once into var/ (never the repo)."""
-    names = ("SHOPBOT_IDENTITY_SECRET", "SHOPBOT_RASA_TOKEN")
+    names = ("SHOPBOT_IDENTITY_SECRET", "SHOPBOT_RASA_TOKEN", "SHOPBOT_ACTION_TOKEN")
     stored: dict[str, str] = {}
     if SECRETS_FILE.exists():
         for line in SECRETS_FILE.read_text().splitlines():
@@ -61,6 +71,9 @@ class StackConfig:
     database_url: str
     identity_secret: str
     rasa_token: str
+    #: The secret Rasa sends to the action server (bot/endpoints.yml); without it the action
+    #: server refuses /webhook, so nothing but this stack's Rasa can run actions as a shopper.
+    action_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     model_dir: Path = field(default_factory=lambda: get_settings().model_dir)
     rasa_models: Path = BOT_DIR / "models"
     host: str = "127.0.0.1"
@@ -71,6 +84,8 @@ class StackConfig:
     #: Which servers to start; the web page needs all three.
     components: tuple[str, ...] = ("actions", "rasa", "web")
     endpoints_file: str = "endpoints.yml"
+    #: Rasa's SQLite tracker store (bot/endpoints.yml), read by `shopbot report` and the dashboard.
+    tracker_db: Path = VAR_DIR / "tracker.db"
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -101,6 +116,9 @@ class Stack:
             DATABASE_URL=c.database_url,
             SHOPBOT_IDENTITY_SECRET=c.identity_secret,
             SHOPBOT_RASA_TOKEN=c.rasa_token,
+            SHOPBOT_ACTION_TOKEN=c.action_token,
+            # rasa-sdk binds to 0.0.0.0 unless told otherwise; only this stack's Rasa calls it.
+            SANIC_HOST=c.host,
             SHOPBOT_MODEL_DIR=str(c.model_dir),
             SHOPBOT_RASA_URL=c.rasa_url,
             SHOPBOT_ACTION_URL=c.action_url,
@@ -110,6 +128,8 @@ class Stack:
             TRANSFORMERS_OFFLINE="1",
             PYTHONUNBUFFERED="1",
         )
+        env.setdefault("SHOPBOT_TRACKER_DATABASE_URL", f"sqlite:///{c.tracker_db}")
+        env["SHOPBOT_TRACKER_DB"] = str(c.tracker_db)
         env.update(c.extra_env)
         return env
 
@@ -117,19 +137,20 @@ class Stack:
         c = self.config
         return {
             "actions": (
-                [str(PYTHON), "-m", "rasa_sdk", "--actions", "actions", "-p", str(c.action_port)],
+                [str(PYTHON), "-m", "rasa_sdk", *options(actions="actions", port=c.action_port)],
                 REPO_ROOT,
             ),
             "rasa": (
                 [
-                    str(RASA), "run", "--enable-api", "--auth-token", c.rasa_token,
-                    "--cors", c.web_url, "-i", c.host, "-p", str(c.rasa_port),
-                    "--endpoints", c.endpoints_file, "--credentials", "credentials.yml",
-                    "--model", str(c.rasa_models),
+                    str(RASA), "run", "--enable-api",
+                    *options(
+                        auth_token=c.rasa_token, cors=c.web_url, interface=c.host, port=c.rasa_port,
+                        endpoints=c.endpoints_file, credentials="credentials.yml", model=c.rasa_models,
+                    ),
                 ],
                 BOT_DIR,
             ),
-            "web": ([str(PYTHON), "-m", "web", "--host", c.host, "--port", str(c.web_port)], REPO_ROOT),
+            "web": ([str(PYTHON), "-m", "web", *options(host=c.host, port=c.web_port)], REPO_ROOT),
         }  # fmt: skip
 
     def start(self) -> None:
@@ -263,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         database_url=get_settings().database_url,
         identity_secret=keys["SHOPBOT_IDENTITY_SECRET"],
         rasa_token=keys["SHOPBOT_RASA_TOKEN"],
+        action_token=keys["SHOPBOT_ACTION_TOKEN"],
         rasa_port=args.rasa_port,
         action_port=args.action_port,
         web_port=args.web_port,

@@ -12,12 +12,16 @@ import logging
 from web.app import create_app
 
 
-def main(argv: list[str] | None = None) -> None:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m web", description="Serve the demo shop page.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--access-log", action="store_true", help="log every request")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
     logging.getLogger("web").setLevel(logging.INFO)
     app = create_app()
     # One process: the page is light, and the machine's cores belong to Rasa and the actions.

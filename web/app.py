@@ -21,11 +21,12 @@ from sqlalchemy.orm import sessionmaker
 from shop.config import Settings, get_settings
 from shop.db import make_engine
 from shop.identity import IDENTITY_METADATA_KEY, sign_identity, verify_identity_token
+from shop.texts import say
 from web import catalog
 from web.agents_api import record_shopper_message, register_agent_routes
 from web.dashboard import register_dashboard_routes
 from web.privacy_api import register_privacy_routes
-from web.rasa import RasaClient, RasaUnavailable
+from web.rasa import MAX_MESSAGE_CHARS, MessageRefused, RasaClient, RasaUnavailable
 from web.replies import parse_replies
 from web.transcript import reply_json, transcript_from_tracker
 
@@ -33,8 +34,6 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 STATIC_DIR = PACKAGE_DIR / "static"
 OPENAPI_FILE = PACKAGE_DIR / "openapi.yaml"
 
-#: Longest message a shopper may send; longer ones are refused with a clear error.
-MAX_MESSAGE_CHARS = 2000
 #: The widget's sender ids: a random UUID; the shell's: 'shell-' and hex. Nothing else is accepted.
 SENDER_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{7,79}$")
 #: Header carrying the signed identity to `/api/me`.
@@ -177,11 +176,13 @@ def create_app(settings: Settings | None = None, *, name: str = "shopbot_web") -
         if not isinstance(message, str) or not message.strip():
             return _error(400, "message must be non-empty text")
         if len(message) > MAX_MESSAGE_CHARS:
-            return _error(413, f"message is too long (at most {MAX_MESSAGE_CHARS} characters)")
+            return _error(413, say("chat.too_long", length=len(message), limit=MAX_MESSAGE_CHARS))
         # Passed on as given: the action server verifies it, and a bad token means "guest".
         metadata = {IDENTITY_METADATA_KEY: identity} if isinstance(identity, str) and identity else None
         try:
             raw = await asyncio.to_thread(rasa.send, sender, message.strip(), metadata)
+        except MessageRefused as refused:
+            return _error(refused.status, say("chat.refused", reason=refused.reason))
         except RasaUnavailable as error:
             log.warning("chat: %s", error)
             return _error(502, UNAVAILABLE)

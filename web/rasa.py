@@ -21,10 +21,23 @@ from urllib.parse import quote
 import requests
 
 REST_WEBHOOK_PATH = "/webhooks/rest/webhook"
+#: Longest message a shopper may send: the web page's proxy and Rasa's REST channel
+#: (bot/resilient_rest.py) refuse longer ones with 413, and the widget and the shell say so.
+MAX_MESSAGE_CHARS = 2000
 
 
 class RasaUnavailable(RuntimeError):
     """Rasa could not be reached, timed out, or answered with an error."""
+
+
+class MessageRefused(ValueError):
+    """Rasa refused the message itself (too long, malformed): the shopper must hear why, and
+    the assistant is not "unreachable". `status` is Rasa's HTTP status (413, 400)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -49,6 +62,8 @@ class RasaClient:
             response = requests.post(self._url(REST_WEBHOOK_PATH), json=body, timeout=self.timeout)
         except requests.RequestException as error:
             raise RasaUnavailable(f"cannot reach Rasa at {self.base_url}: {error}") from error
+        if response.status_code in (400, 413):
+            raise MessageRefused(response.status_code, _error_text(response))
         if not response.ok:
             raise RasaUnavailable(f"Rasa answered {response.status_code}: {response.text[:200]}")
         try:
@@ -72,3 +87,12 @@ class RasaClient:
         except ValueError as error:
             raise RasaUnavailable("Rasa answered something that is not JSON") from error
         return tracker if isinstance(tracker, dict) else {}
+
+
+def _error_text(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    error = body.get("error") if isinstance(body, dict) else None
+    return error if isinstance(error, str) and error else f"HTTP {response.status_code}"

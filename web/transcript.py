@@ -1,9 +1,9 @@
 """What the widget receives: the assistant's replies as JSON, with markdown already made safe HTML.
 
 Markdown is rendered here, on the server, with markdown-it-py (CommonMark) and raw HTML disabled,
-so bot text can never inject markup into the shop page, and `javascript:` links are refused by
-markdown-it's link validation. The widget only inserts this HTML; everything else (card titles,
-button titles) it sets as text.
+so bot text can never inject markup into the shop page; images are not rendered at all and links
+only to this shop's own pages, so echoed shopper text cannot show another site's image or link.
+The widget only inserts this HTML; everything else (card titles, button titles) it sets as text.
 """
 
 from __future__ import annotations
@@ -18,6 +18,20 @@ from web.agents_conversation import agent_message_json
 from web.replies import Button, ProductCard, Reply, humanize_payload, parse_reply
 
 _markdown = MarkdownIt("commonmark", {"html": False, "breaks": True})
+# Bot text can hold the shopper's own words ("Here's what I found for ..."), so markdown in it
+# must not become an image from another site or a working link to one in the shop's own chat
+# bubble: images are never rendered (a reply's picture comes in its `image` field), autolinks
+# neither, and a link only when it stays on this shop (a path like /static/...). Anything else
+# shows as the literal text that was written.
+_markdown.disable(["image", "autolink"])
+
+
+def _link_stays_on_this_shop(url: str) -> bool:
+    url = url.strip()
+    return url.startswith("/") and not url.startswith("//") and "\\" not in url and ":" not in url
+
+
+_markdown.validateLink = _link_stays_on_this_shop  # type: ignore[method-assign]
 #: Bounded, so a very long conversation does not make the page slow to restore.
 MAX_HISTORY_MESSAGES = 200
 

@@ -126,7 +126,8 @@ describe("the demo shop page with its chat widget", () => {
     assert.equal(await page.locator(".chat-log script").count(), 0);
     assert.match(await reply.innerText(), /<script>alert\(1\)<\/script>/);
     assert.equal(await reply.locator("a").count(), 1);
-    assert.equal(await reply.locator("a").getAttribute("href"), "https://example.com");
+    assert.equal(await reply.locator("a").getAttribute("href"), "/static/img/logo.svg");
+    assert.match(await reply.innerText(), /\[elsewhere\]\(https:\/\/example\.com\)/);
     await context.close();
   });
 
@@ -178,6 +179,40 @@ describe("the demo shop page with its chat widget", () => {
     await openChat(page);
     const [reply] = await say(page, "who am i");
     assert.equal(await reply.innerText(), "identity: guest");
+    await context.close();
+  });
+
+  // Issue 18: a pasted 10 kB message was cut at the input's maxlength or answered 413, and the
+  // widget showed nothing about it.
+  test("a message that is too long is refused in words and stays in the box", async () => {
+    const { context, page, problems } = await openShop(browser);
+    await openChat(page);
+    const sent = [];
+    page.on("request", (request) => { if (request.url().endsWith("/api/chat")) sent.push(request); });
+    const long = "y".repeat(10000);
+    await page.locator(".chat-form input").fill(long);
+    await page.locator(".chat-form button").click();
+    await page.locator(".chat-system").last().waitFor();
+    assert.match(await page.locator(".chat-system").last().innerText(), /too long \(10,000 characters; at most 2,000\)/);
+    assert.equal(await page.locator(".chat-form input").inputValue(), long);
+    assert.equal(sent.length, 0);
+    assert.equal(await botMessages(page).count(), 0);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  // Issue 18: the assistant echoes what the shopper wrote; markdown in it must stay text.
+  test("echoed markdown never shows another site's image or link", async () => {
+    const { context, page, problems } = await openShop(browser);
+    await openChat(page);
+    const images = [];
+    page.on("request", (request) => { if (request.url().includes("evil.example")) images.push(request.url()); });
+    const [reply] = await say(page, "![x](http://evil.example/x.png) [a](http://evil.example)");
+    assert.equal(await reply.locator("img").count(), 0);
+    assert.equal(await reply.locator("a").count(), 0);
+    assert.match(await reply.innerText(), /!\[x\]\(http:\/\/evil\.example\/x\.png\)/);
+    assert.deepEqual(images, []);
+    assert.deepEqual(problems, []);
     await context.close();
   });
 

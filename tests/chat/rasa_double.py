@@ -12,7 +12,9 @@ Scripted answers, by message:
 - '/similar_items{...}'  -> "Similar to product N:" and one card
 - "handoff"              -> a text, then the handoff payload (ticket 42), and the tracker pauses
 - "who am i"             -> echoes the identity token received in metadata (or "guest")
-- "markdown"             -> text with markdown, raw HTML and a javascript: link
+- "markdown"             -> text with markdown, raw HTML, a javascript: link, a link to this shop
+                            and one to another site
+- a message over 2,000 characters -> 413, as bot/resilient_rest.py answers
 - "slow"                 -> answers after 1.5 s (the widget's typing indicator shows meanwhile)
 - anything else          -> "You said: ..."
 """
@@ -30,6 +32,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 from shop.identity import IDENTITY_METADATA_KEY
+from web.rasa import MAX_MESSAGE_CHARS
 
 
 def card(product_id: int, title: str, price: str, *, stock: int = 7, rating: float = 4.5) -> dict[str, Any]:
@@ -96,7 +99,8 @@ def scripted_answer(message: str, metadata: dict[str, Any] | None) -> list[dict[
     if text == "markdown":
         return [
             {
-                "text": "**bold** <script>alert(1)</script> [bad](javascript:alert(1)) [ok](https://example.com)"
+                "text": "**bold** <script>alert(1)</script> [bad](javascript:alert(1))"
+                " [ok](/static/img/logo.svg) [elsewhere](https://example.com)"
             }
         ]
     return [{"text": f"You said: {text}"}]
@@ -155,6 +159,9 @@ def _handler(double: RasaDouble) -> type[BaseHTTPRequestHandler]:
                 body = json.loads(self.rfile.read(length) or b"{}")
             except ValueError:
                 self._send(400, {"error": "bad json"})
+                return
+            if isinstance(body, dict) and len(str(body.get("message", ""))) > MAX_MESSAGE_CHARS:
+                self._send(413, {"error": f"message is too long (at most {MAX_MESSAGE_CHARS} characters)"})
                 return
             self._send(200, double.handle_message(body))
 

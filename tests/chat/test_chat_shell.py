@@ -39,7 +39,7 @@ def printed(renderable: object, *, terminal: bool = False) -> str:
 
 
 def jackets_turn() -> list:
-    from rasa_double import scripted_answer
+    from tests.chat.rasa_double import scripted_answer
 
     return parse_replies(scripted_answer("jackets", None))
 
@@ -71,7 +71,7 @@ def test_plain_output_has_no_colours_and_a_terminal_gets_them() -> None:
 
 
 def test_a_handoff_is_announced_with_its_ticket() -> None:
-    from rasa_double import scripted_answer
+    from tests.chat.rasa_double import scripted_answer
 
     out = printed(render_turn(parse_replies(scripted_answer("handoff", None)), rich_text=False))
     assert "A human will take over (ticket #42)" in out

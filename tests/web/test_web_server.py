@@ -212,7 +212,8 @@ def test_bot_markdown_reaches_the_page_as_safe_html(web: WebServer) -> None:
     assert "<strong>bold</strong>" in html
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert 'href="javascript:' not in html
-    assert '<a href="https://example.com" target="_blank" rel="noopener noreferrer">ok</a>' in html
+    assert '<a href="/static/img/logo.svg" target="_blank" rel="noopener noreferrer">ok</a>' in html
+    assert "[elsewhere](https://example.com)" in html and 'href="https' not in html
 
 
 def test_history_replays_the_conversation_with_the_titles_of_pressed_buttons(web: WebServer) -> None:

@@ -12,6 +12,15 @@
 (function () {
   "use strict";
 
+  /* The longest message the server takes (web/rasa.py MAX_MESSAGE_CHARS). The input has no
+   * maxlength: a pasted long text would be cut silently; the shopper is told instead. */
+  var MAX_MESSAGE_CHARS = 2000;
+
+  function tooLongText(length) {
+    return "Your message is too long (" + length.toLocaleString("en-US") + " characters; at most " +
+      MAX_MESSAGE_CHARS.toLocaleString("en-US") + "). Please shorten it and send it again.";
+  }
+
   var KEYS = {
     sender: "shopbot.sender",
     identity: "shopbot.identity",
@@ -99,6 +108,10 @@
       event.preventDefault();
       var text = self.input.value.trim();
       if (!text) return;
+      if (text.length > MAX_MESSAGE_CHARS) {
+        self.renderSystem(tooLongText(text.length));
+        return; // the text stays in the box, to be shortened
+      }
       self.input.value = "";
       self.send(text, text);
     });
@@ -180,6 +193,11 @@
     })
       .then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (data) {
+          if (response.status === 413) {
+            var refused = new Error(data.error || tooLongText(payload.length));
+            refused.refused = true;
+            throw refused;
+          }
           if (!response.ok) throw new Error(data.error || "The assistant is not reachable right now.");
           return data;
         });
@@ -193,7 +211,8 @@
       })
       .catch(function (error) {
         if (sender !== self.sender) return;
-        self.renderSystem(error.message + " Your message is back in the box; press Send to try again.");
+        if (error.refused) self.renderSystem(error.message);
+        else self.renderSystem(error.message + " Your message is back in the box; press Send to try again.");
         if (payload === label) self.input.value = label;
       })
       .then(function () {
