@@ -8,6 +8,7 @@ question before a write states exactly what will happen (`ActionAskConfirmation`
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -89,30 +90,53 @@ class ActionAskOrderNumber(Action):
         return []
 
 
-class ActionAskOrderEmail(Action):
+class FixedQuestion(Action, ABC):
+    """A question whose words do not depend on the order: `action_ask_<slot>`."""
+
+    slot = ""
+    buttons: tuple[tuple[str, str], ...] = ()  # (title, reason) quick replies
+
     def name(self) -> str:
-        return "action_ask_order_email"
+        return f"action_ask_{self.slot}"
+
+    # Abstract, so that rasa-sdk (which registers every concrete Action subclass) skips this base.
+    @abstractmethod
+    def question(self) -> str: ...
 
     @polite
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        dispatcher.utter_message(
-            text=f"{resuming_prefix(tracker)}To make sure it's your order: "
-            "what email address did you use when you placed it?"
-        )
+        buttons = [{"title": t, "payload": button_payload("inform", reason=r)} for t, r in self.buttons]
+        dispatcher.utter_message(text=resuming_prefix(tracker) + self.question(), buttons=buttons)
         return []
 
 
-class ActionAskNewAddress(Action):
-    def name(self) -> str:
-        return "action_ask_new_address"
+class ActionAskOrderEmail(FixedQuestion):
+    slot = "order_email"
 
-    @polite
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        dispatcher.utter_message(
-            text=f"{resuming_prefix(tracker)}What's the new delivery address? Please write it in one line: "
+    def question(self) -> str:
+        return "To make sure it's your order: what email address did you use when you placed it?"
+
+
+class ActionAskNewAddress(FixedQuestion):
+    slot = "new_address"
+
+    def question(self) -> str:
+        return (
+            "What's the new delivery address? Please write it in one line: "
             "street and number, postcode and city, country."
         )
-        return []
+
+
+class ActionAskReturnReason(FixedQuestion):
+    slot = "return_reason"
+    buttons = (
+        ("Doesn't fit", "doesn't fit"),
+        ("Arrived damaged", "arrived damaged"),
+        ("Changed my mind", "changed my mind"),
+    )
+
+    def question(self) -> str:
+        return "What's the reason for the return? (e.g. too small, arrived damaged, not as described)"
 
 
 class ActionAskReturnItem(Action):
@@ -140,24 +164,6 @@ class ActionAskReturnItem(Action):
         if notes:
             text += "\n" + "\n".join(notes)
         dispatcher.utter_message(text=text, buttons=buttons)
-        return []
-
-
-class ActionAskReturnReason(Action):
-    def name(self) -> str:
-        return "action_ask_return_reason"
-
-    @polite
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        dispatcher.utter_message(
-            text=f"{resuming_prefix(tracker)}What's the reason for the return? "
-            "(e.g. too small, arrived damaged, not as described)",
-            buttons=[
-                {"title": "Doesn't fit", "payload": button_payload("inform", reason="doesn't fit")},
-                {"title": "Arrived damaged", "payload": button_payload("inform", reason="arrived damaged")},
-                {"title": "Changed my mind", "payload": button_payload("inform", reason="changed my mind")},
-            ],
-        )
         return []
 
 

@@ -1,4 +1,4 @@
-"""Shopping actions: search with refinements, product questions, recommendations, similar items, cart.
+"""Shopping actions: search with refinements, product questions, recommendations, similar items.
 
 The products on screen are remembered in `shown_products` (the last cards, in order), so "the
 second one", "it" and the card buttons all resolve against what the shopper actually sees.
@@ -23,15 +23,10 @@ from actions.context import entity_values, latest_text_is_button, requester, use
 from actions.references import pick, position
 from actions.safety import polite
 from recommender.feedback import new_list_id
-from shop.models import EventKind, Product
-from shop.money import format_money
+from shop.models import EventKind
 
 #: Cards per page of results.
 PAGE_SIZE = 5
-#: Products suggested after an add-to-cart.
-BOUGHT_TOGETHER_SIZE = 3
-#: Largest quantity one chat message may add.
-MAX_QUANTITY = 20
 
 SEARCH_UNAVAILABLE = (
     "Sorry, product search isn't available right now. Please try again in a few minutes, "
@@ -307,109 +302,3 @@ class ActionSimilarItems(Action):
             SlotSet("focus_product", float(product_id)),
             SlotSet("search_state", _browsing_state(ids, similar_to=product_id)),
         ]
-
-
-def _quantity(tracker: Tracker) -> int:
-    for value in entity_values(tracker, "quantity"):
-        text = str(value).strip().lower()
-        words = {"one": 1, "a": 1, "an": 1, "two": 2, "three": 3, "four": 4, "five": 5}
-        number = words.get(text) or (int(text) if text.isdigit() else None)
-        if number:
-            return max(1, min(number, MAX_QUANTITY))
-    return 1
-
-
-def _wanted_size(tracker: Tracker, product: Product) -> str | None:
-    sizes = {v.size.lower(): v.size for v in product.variants if v.size}
-    for value in entity_values(tracker, "size"):
-        text = str(value).strip().lower().removeprefix("size").strip()
-        if text in sizes:
-            return sizes[text]
-    return None
-
-
-class ActionAddToCart(Action):
-    """Put a product in the chat cart, then suggest what is often bought with it."""
-
-    def name(self) -> str:
-        return "action_add_to_cart"
-
-    @polite
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        product_id = referenced_product(tracker)
-        if product_id is None:
-            dispatcher.utter_message(text='Which one should I add? Say e.g. "add the first one".')
-            return []
-        product = store.active_products([product_id]).get(product_id)
-        if product is None:
-            dispatcher.utter_message(text="Sorry, that product isn't available any more.")
-            return []
-        size = _wanted_size(tracker, product)
-        sized = [v for v in product.variants if v.size]
-        if sized and size is None:
-            dispatcher.utter_message(
-                text=f"Which size of {product.title} would you like?",
-                buttons=[
-                    {
-                        "title": v.size + ("" if v.stock > 0 else " (sold out)"),
-                        "payload": button_payload("add_to_cart", product_id=product.id, size=v.size),
-                    }
-                    for v in sized
-                ],
-            )
-            return [SlotSet("focus_product", float(product.id))]
-        stock = sum(v.stock for v in product.variants if size is None or v.size == size)
-        quantity = _quantity(tracker)
-        if stock < quantity:
-            what = f"{product.title}" + (f" in size {size}" if size else "")
-            text = f"Sorry, {what} is sold out." if stock == 0 else f"Sorry, only {stock} of {what} left."
-            dispatcher.utter_message(
-                text=text,
-                buttons=[
-                    {
-                        "title": "Show similar",
-                        "payload": button_payload("similar_items", product_id=product.id),
-                    }
-                ],
-            )
-            return [SlotSet("focus_product", float(product.id))]
-        cart = [dict(line) for line in tracker.get_slot("cart") or []]
-        for line in cart:
-            if line["product_id"] == product.id and line.get("size") == size:
-                line["quantity"] += quantity
-                break
-        else:
-            cart.append({"product_id": product.id, "quantity": quantity, "size": size})
-        who = requester(tracker)
-        store.record(who, tracker.sender_id, EventKind.ADD_TO_CART, [product.id])
-        units = sum(line["quantity"] for line in cart)
-        in_cart = store.active_products(line["product_id"] for line in cart)
-        total = sum(
-            (in_cart[line["product_id"]].price * line["quantity"])
-            for line in cart
-            if line["product_id"] in in_cart
-        )
-        label = f"{quantity} × {product.title}" + (f" (size {size})" if size else "")
-        dispatcher.utter_message(
-            text=f"Added {label} to your cart. Your cart: {units} item{'s' if units != 1 else ''}, "
-            f"{format_money(total, product.currency)}."
-        )
-        events = [SlotSet("cart", cart), SlotSet("focus_product", float(product.id))]
-        recommender = services.recommender.get()
-        if recommender is not None:
-            try:
-                together = recommender.bought_together(
-                    [line["product_id"] for line in cart], k=BOUGHT_TOGETHER_SIZE
-                )
-            except LookupError:
-                together = []
-            if together:
-                ids = _show_cards(
-                    dispatcher,
-                    "Often bought together with it:",
-                    [(r.product_id, r.reason) for r in together],
-                    together[0].recommendation_id,
-                    tracker,
-                )
-                events += [SlotSet("shown_products", ids), SlotSet("search_state", _browsing_state(ids))]
-        return events

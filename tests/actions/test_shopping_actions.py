@@ -18,7 +18,6 @@ from actions.context import use_engine
 from actions.conversation import ActionAnswerPolicy, ActionDefaultAskAffirmation
 from actions.safety import TROUBLE_TEXT
 from actions.shopping import (
-    ActionAddToCart,
     ActionProductQuestion,
     ActionRecommend,
     ActionSearchProducts,
@@ -202,41 +201,6 @@ def test_more_like_this_button_shows_similar_products(shopping, domain):
     assert slot_events(events)["focus_product"] == anchor
 
 
-def test_add_to_cart_asks_for_a_size_when_the_product_has_sizes(shopping, domain):
-    with Session(shopping) as session:
-        sized = session.scalars(select(Product).where(Product.category_path.like("%T-Shirts"))).first()
-    tracker = make_tracker(
-        f'/add_to_cart{{"product_id": {sized.id}}}',
-        intent="add_to_cart",
-        entities=[("product_id", str(sized.id))],
-    )
-    dispatcher, events = run(ActionAddToCart(), tracker, domain)
-    assert "Which size" in texts(dispatcher)[0]
-    assert all('"size"' in b["payload"] for b in dispatcher.messages[0]["buttons"])
-    assert "cart" not in slot_events(events)
-
-
-def test_add_to_cart_fills_the_cart_records_it_and_suggests_what_is_bought_with_it(shopping, domain):
-    with Session(shopping) as session:
-        laptop = next(
-            p
-            for p in session.scalars(select(Product).where(Product.category_path.like("%> Laptops")))
-            if p.stock > 0 and not any(v.size for v in p.variants)
-        )
-    tracker = make_tracker(
-        f'/add_to_cart{{"product_id": {laptop.id}}}',
-        intent="add_to_cart",
-        entities=[("product_id", str(laptop.id))],
-        sender_id="c1",
-    )
-    dispatcher, events = run(ActionAddToCart(), tracker, domain)
-    assert texts(dispatcher)[0].startswith(f"Added 1 × {laptop.title}")
-    assert slot_events(events)["cart"] == [{"product_id": laptop.id, "quantity": 1, "size": None}]
-    assert [e.product_id for e in events_of(shopping, EventKind.ADD_TO_CART, "c1")] == [laptop.id]
-    suggestions = cards_of(dispatcher)
-    assert suggestions and laptop.id not in {c["id"] for c in suggestions}
-
-
 def test_policy_questions_are_answered_from_the_knowledge_base(shopping, domain):
     tracker = make_tracker("how long do I have to return something?", intent="ask_policy")
     dispatcher, _ = run(ActionAnswerPolicy(), tracker, domain)
@@ -265,6 +229,6 @@ def test_search_without_an_index_degrades_politely(shop, domain, built_services)
 
 def test_a_database_failure_gives_a_polite_message_not_a_stack_trace(shopping, domain):
     use_engine(make_engine("postgresql+psycopg://nobody@127.0.0.1:1/unreachable"))
-    tracker = make_tracker("add it", intent="add_to_cart", entities=[("product_id", "1")])
-    dispatcher, events = run(ActionAddToCart(), tracker, domain)
+    tracker = make_tracker("is it waterproof?", intent="product_question", entities=[("product_id", "1")])
+    dispatcher, events = run(ActionProductQuestion(), tracker, domain)
     assert texts(dispatcher) == [TROUBLE_TEXT] and events == []
