@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     #: Order lookups allowed per sender within the window (stops order-number enumeration).
     order_lookup_limit: int = 10
     order_lookup_window_seconds: int = 600
+    #: Password-less login as one of the demo customers (`POST /api/login`): the dev profile
+    #: only (`make run` turns it on); the production profile refuses to start with it.
+    demo_login: bool = False
+    #: Per client address and window: chat messages and logins the shop page accepts.
+    chat_rate_limit: int = 120
+    login_rate_limit: int = 30
+    client_rate_window_seconds: int = 60
     #: Redis for state shared by several servers (rate limits); empty = in-process memory.
     redis_url: str = ""
     #: Business days after a returned item arrives until its refund is issued.

@@ -1,7 +1,9 @@
-"""Sliding-window rate limits, used to stop order-number enumeration.
+"""Sliding-window rate limits: order lookups (enumeration), chat messages and logins.
 
-Each sender may make `get_settings().order_lookup_limit` order lookups within
-`order_lookup_window_seconds`; the window slides (a log of hit times, not fixed buckets),
+Each sender, client address and order number may take part in
+`get_settings().order_lookup_limit` order lookups within `order_lookup_window_seconds`
+(`check_order_lookup`); the shop page limits chat messages and logins per client address
+(`make_limiter`). The window slides (a log of hit times, not fixed buckets),
 so bursts at a bucket boundary cannot double the allowance. Denied attempts are not
 recorded, so a shopper who waits gets in again when the oldest hit leaves the window.
 
@@ -163,22 +165,56 @@ class RedisRateLimiter:
             log.warning("rate limiter: Redis unavailable (%s); reset only in this process", error)
 
 
+def make_limiter(limit: int, window_seconds: float, prefix: str) -> RateLimiter:
+    """A limiter from settings: shared through Redis if `redis_url` is set, else in-process."""
+    settings = get_settings()
+    if settings.redis_url:
+        return RedisRateLimiter.from_url(settings.redis_url, limit, window_seconds, prefix=prefix)
+    return InMemoryRateLimiter(limit, window_seconds)
+
+
 @lru_cache(maxsize=1)
 def order_lookup_limiter() -> RateLimiter:
     """The process-wide limiter for order lookups, from settings (Redis if `redis_url` is set)."""
     settings = get_settings()
-    limit, window = settings.order_lookup_limit, settings.order_lookup_window_seconds
-    if settings.redis_url:
-        return RedisRateLimiter.from_url(settings.redis_url, limit, window, prefix="shopbot:order-lookup:")
-    return InMemoryRateLimiter(limit, window)
+    return make_limiter(
+        settings.order_lookup_limit, settings.order_lookup_window_seconds, "shopbot:order-lookup:"
+    )
 
 
-def check_order_lookup(sender_id: str, limiter: RateLimiter | None = None) -> RateDecision:
-    """Count one order lookup by `sender_id`; `Refused(TOO_MANY_ATTEMPTS)` once over the limit.
+def order_lookup_keys(sender_id: str, client: str | None = None, order_number: object = None) -> list[str]:
+    """The counters one order lookup counts against.
 
-    Call it before every lookup by order number (status, cancel, address, return).
+    The sender id is chosen by the client, so a fresh one must not reset anything (issue 18):
+    every lookup also counts against the client's address (`client`, set by the REST channel,
+    never by the client) and against the order number, whoever asks for it.
     """
-    decision = (limiter or order_lookup_limiter()).hit(sender_id)
+    keys = [f"sender:{sender_id}"]
+    if client:
+        keys.append(f"client:{client}")
+    if order_number is not None and str(order_number).strip():
+        keys.append(f"order:{str(order_number).strip()[:32]}")
+    return keys
+
+
+def check_order_lookup(
+    sender_id: str,
+    limiter: RateLimiter | None = None,
+    *,
+    client: str | None = None,
+    order_number: object = None,
+) -> RateDecision:
+    """Count one order lookup; `Refused(TOO_MANY_ATTEMPTS)` once any of its counters is full.
+
+    Call it before every lookup by order number (status, cancel, address, return), with the
+    client's address and the order number when known (`order_lookup_keys`).
+    """
+    limiter = limiter or order_lookup_limiter()
+    decision = RateDecision(True, limiter.limit, 0.0)
+    for key in order_lookup_keys(sender_id, client, order_number):
+        decision = limiter.hit(key)
+        if not decision.allowed:
+            break
     if not decision.allowed:
         minutes = max(1, math.ceil(decision.retry_after / 60))
         raise Refused(

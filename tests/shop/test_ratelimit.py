@@ -164,3 +164,23 @@ def test_a_limiter_needs_a_positive_limit_and_window():
         InMemoryRateLimiter(0, 60)
     with pytest.raises(ValueError):
         InMemoryRateLimiter(1, 0)
+
+
+# --- issue 18: a fresh sender id resets nothing --------------------------------------------
+def test_fresh_sender_ids_from_one_client_address_are_stopped_all_the_same():
+    limiter = InMemoryRateLimiter(3, 600, clock=FakeClock())
+    for number in (100001, 100002, 100003):
+        check_order_lookup(f"sender-{number}", limiter, client="203.0.113.9", order_number=number)
+    with pytest.raises(Refused) as refused:
+        check_order_lookup("a-brand-new-sender", limiter, client="203.0.113.9", order_number=100004)
+    assert refused.value.reason == Refusal.TOO_MANY_ATTEMPTS
+    # Another client is not punished for it.
+    check_order_lookup("someone-else", limiter, client="198.51.100.7", order_number=100004)
+
+
+def test_one_order_number_asked_for_by_many_senders_and_addresses_is_stopped():
+    limiter = InMemoryRateLimiter(3, 600, clock=FakeClock())
+    for i in range(3):
+        check_order_lookup(f"sender-{i}", limiter, client=f"203.0.113.{i}", order_number="100234")
+    with pytest.raises(Refused):
+        check_order_lookup("sender-9", limiter, client="203.0.113.99", order_number=" 100234 ")
