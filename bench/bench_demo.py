@@ -25,6 +25,7 @@ from sqlalchemy import Engine, create_engine, select, text
 from shop.db import make_engine, upgrade
 from shop.demo import SIZES, build_demo_shop, seed_demo_shop
 from shop.models import Order, OrderLine, Product
+from shop.products import leaf_category
 
 NOW = datetime(2026, 11, 23, 12, 0, 0)
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -38,7 +39,7 @@ def structure(engine: Engine) -> dict[str, float]:
         .order_by(Order.placed_at, OrderLine.id)
     )
     with engine.connect() as connection:
-        rows = [(o, c, p, path.split(" > ")[-1], b) for o, c, p, path, b in connection.execute(query)]
+        rows = [(o, c, p, leaf_category(path), b) for o, c, p, path, b in connection.execute(query)]
     baskets: dict[int, set[str]] = defaultdict(set)
     for order, _, _, category, _ in rows:
         baskets[order].add(category)
