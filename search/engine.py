@@ -10,10 +10,12 @@
     search.search("cheaper", session=session)  # below the cheapest shown, nothing shown twice
     search.search("more like the second one", session=session)
 
-Ranking: the query is parsed into constraints (applied as a boolean filter: a price limit is
-never violated) and a remainder. The remainder is scored by BM25 and by embedding cosine; the two
-rankings are fused with weighted reciprocal rank fusion whose weights were tuned on a dev half of
-the labelled queries (see search/evaluation.py). Product codes in the query go first. A shopper's
+Ranking: the query is parsed into constraints (price and stock always filter, so a price limit is
+never violated; other fields filter only where the catalog fills them, `search.filters`) and a
+remainder. The remainder is scored by BM25, by embedding cosine and by a title ranking (products
+whose title holds every query word); the rankings are fused with weighted reciprocal rank fusion
+(`search.results.DEFAULT_FUSION`, chosen on the dev halves of the hand-written realistic sets,
+`search.evaluation.realistic`). Product codes in the query go first. A shopper's
 personal scores (a callable the recommender supplies) add a small rank-based boost. The first page
 is de-duplicated: a product nearly identical to one already on the page moves down.
 """
