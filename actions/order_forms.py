@@ -43,6 +43,7 @@ from shop.orders import parse_order_number
 from shop.ratelimit import check_order_lookup
 from shop.refusals import Refusal, Refused
 from shop.returns import LineEligibility, ReturnOptions
+from shop.texts import say
 
 #: Wrong order number/email combinations in one flow before the form gives up and offers a human.
 MAX_LOOKUP_FAILURES = 3
@@ -101,14 +102,11 @@ class OrderFormValidation(FormValidationAction):
         raw = str(slot_value or "").strip()
         if raw == "latest":
             if who.is_guest:
-                dispatcher.utter_message(
-                    text="I can only see your latest order when you're logged in. "
-                    "What's the order number? It's in your order confirmation email."
-                )
+                dispatcher.utter_message(text=say("orders.latest_needs_login"))
                 return {"order_number": None}
             latest = store.recent_orders(who, limit=1)
             if not latest:
-                dispatcher.utter_message(text="I don't see any orders in your account yet.")
+                dispatcher.utter_message(text=say("orders.no_orders"))
                 return {"order_number": None, "order_refusal": f"{self.form}:no_orders"}
             number = latest[0].number
         else:
@@ -132,7 +130,7 @@ class OrderFormValidation(FormValidationAction):
     ) -> dict[str, Any]:
         email = str(slot_value or "").strip()
         if not EMAIL_PATTERN.fullmatch(email):
-            dispatcher.utter_message(text="That doesn't look like an email address. Could you type it again?")
+            dispatcher.utter_message(text=say("orders.bad_email"))
             return {"order_email": None}
         who = requester(tracker)
         number = self.number_to_check(tracker)
@@ -167,7 +165,7 @@ class OrderFormValidation(FormValidationAction):
                 reset = {"order_number": None, "order_email": None if who.is_guest else email}
                 if failures >= MAX_LOOKUP_FAILURES:
                     dispatcher.utter_message(
-                        text="I still can't find it. Would you like me to pass this to a person?",
+                        text=say("orders.still_not_found"),
                         buttons=offer_handoff_buttons(),
                     )
                     return {**reset, "lookup_failures": 0, "order_refusal": f"{self.form}:not_found"}
@@ -211,16 +209,12 @@ class ValidateChangeAddressForm(OrderFormValidation):
     ) -> dict[str, Any]:
         fields = parse_address(str(slot_value or ""))
         if fields is None:
-            dispatcher.utter_message(
-                text="I couldn't read that as an address. Please write it in one line with commas: "
-                "street and number, postcode and city, country - "
-                'e.g. "12 Oak Street, 10115 Berlin, Germany".'
-            )
+            dispatcher.utter_message(text=say("orders.unreadable_address"))
             return {"new_address": None}
         try:
             address = validate_address(fields)
         except InvalidAddress as invalid:
-            dispatcher.utter_message(text=f"{invalid.explanation} Could you send the full address again?")
+            dispatcher.utter_message(text=say("orders.invalid_address", explanation=invalid.explanation))
             return {"new_address": None}
         return {"new_address": json.dumps(address.to_dict())}
 
@@ -256,12 +250,10 @@ class ValidateReturnForm(OrderFormValidation):
         else:
             line = _line_from_text(value, options)
         if line is None:
-            dispatcher.utter_message(
-                text='Sorry, which item do you mean? Pick one of the buttons or say e.g. "the first one".'
-            )
+            dispatcher.utter_message(text=say("orders.which_item"))
             return {"return_item": None}
         if not line.eligible:
-            dispatcher.utter_message(text=line.explanation or "That item can't be returned.")
+            dispatcher.utter_message(text=line.explanation or say("orders.item_not_returnable"))
             return {"return_item": None}
         return {"return_item": return_item_value(number, line.item.line_id)}
 
@@ -270,7 +262,7 @@ class ValidateReturnForm(OrderFormValidation):
     ) -> dict[str, Any]:
         reason = " ".join(str(slot_value or "").split())
         if len(reason) < 3 or reason.startswith("/"):
-            dispatcher.utter_message(text="Could you tell me in a few words why you're returning it?")
+            dispatcher.utter_message(text=say("orders.return_reason_too_short"))
             return {"return_reason": None}
         return {"return_reason": reason[:300]}
 

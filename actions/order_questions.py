@@ -29,6 +29,7 @@ from shop.addresses import validate_address
 from shop.identity import Requester
 from shop.money import format_money
 from shop.refusals import Refused
+from shop.texts import say
 
 #: How many recent orders a logged-in shopper is offered as buttons.
 RECENT_ORDER_CHOICES = 5
@@ -114,17 +115,14 @@ class ActionAskOrderEmail(FixedQuestion):
     slot = "order_email"
 
     def question(self) -> str:
-        return "To make sure it's your order: what email address did you use when you placed it?"
+        return say("orders.ask_email")
 
 
 class ActionAskNewAddress(FixedQuestion):
     slot = "new_address"
 
     def question(self) -> str:
-        return (
-            "What's the new delivery address? Please write it in one line: "
-            "street and number, postcode and city, country."
-        )
+        return say("orders.ask_new_address")
 
 
 class ActionAskReturnReason(FixedQuestion):
@@ -136,7 +134,7 @@ class ActionAskReturnReason(FixedQuestion):
     )
 
     def question(self) -> str:
-        return "What's the reason for the return? (e.g. too small, arrived damaged, not as described)"
+        return say("orders.ask_return_reason")
 
 
 class ActionAskReturnItem(Action):

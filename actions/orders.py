@@ -32,6 +32,7 @@ from shop.addresses import validate_address
 from shop.orders import describe_order
 from shop.refusals import Refused
 from shop.returns import describe_return
+from shop.texts import say
 
 
 def flow_reset(*extra: str) -> list[dict[str, Any]]:
@@ -88,7 +89,7 @@ class ActionCancelOrder(OrderSubmitAction):
 
     def perform(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         if not confirmed_in_this_form(tracker, self.form):
-            dispatcher.utter_message(text="Okay, I haven't cancelled anything. Your order stays as it is.")
+            dispatcher.utter_message(text=say("orders.cancel_declined"))
             return
         result = store.cancel_order(
             requester(tracker),
@@ -107,7 +108,7 @@ class ActionChangeAddress(OrderSubmitAction):
 
     def perform(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         if not confirmed_in_this_form(tracker, self.form):
-            dispatcher.utter_message(text="Okay, the address stays as it was.")
+            dispatcher.utter_message(text=say("orders.address_declined"))
             return
         address = validate_address(json.loads(tracker.get_slot("new_address")))
         result = store.change_shipping_address(
@@ -128,11 +129,11 @@ class ActionCreateReturn(OrderSubmitAction):
 
     def perform(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         if not confirmed_in_this_form(tracker, self.form):
-            dispatcher.utter_message(text="Okay, I haven't registered a return.")
+            dispatcher.utter_message(text=say("orders.return_declined"))
             return
         line_id = return_line_id(tracker)
         if line_id is None:
-            dispatcher.utter_message(text="I lost track of which item to return, sorry. Let's start again.")
+            dispatcher.utter_message(text=say("orders.return_item_lost"))
             return
         receipt = store.create_return(
             requester(tracker),
@@ -170,8 +171,7 @@ class ActionRefundStatus(Action):
                     dispatcher.utter_message(text="\n".join(describe_return(r) for r in returns))
                 else:
                     dispatcher.utter_message(
-                        text=f"There's no return for order {order_number(tracker)} yet. "
-                        "Would you like to start one?",
+                        text=say("orders.no_return_yet", number=order_number(tracker)),
                         buttons=[{"title": "Start a return", "payload": "/return_item"}],
                     )
             except Refused as refused:
