@@ -24,23 +24,16 @@ from actions.references import pick, position
 from actions.safety import polite
 from recommender.feedback import new_list_id
 from shop.models import EventKind
+from shop.texts import say
 
 #: Cards per page of results.
 PAGE_SIZE = 5
 
-SEARCH_UNAVAILABLE = (
-    "Sorry, product search isn't available right now. Please try again in a few minutes, "
-    "or browse the shop page."
-)
-ASK_WHAT = 'What are you looking for? For example "running shoes under $100" or "a gift for a coffee lover".'
+SEARCH_UNAVAILABLE = say("shopping.search_unavailable")
+ASK_WHAT = say("shopping.ask_what")
 
-_FOLLOW_UP_INTROS = {
-    "more": "Here are some more:",
-    "cheaper": "Here are cheaper ones:",
-    "pricier": "Here are some higher-end ones:",
-    "similar": "Here are similar ones:",
-    "refine": "Here's what matches now:",
-}
+#: The intro of a follow-up's results ("more", "cheaper", ...): the text `shopping.<follow-up>`.
+_FOLLOW_UPS = frozenset({"more", "cheaper", "pricier", "similar", "refine"})
 
 
 def _shown(tracker: Tracker) -> list[int]:
@@ -126,20 +119,16 @@ class ActionSearchProducts(Action):
         )
         if not result.hits:
             if result.follow_up:
-                dispatcher.utter_message(
-                    text="That's everything I have that matches, sorry. "
-                    "Try changing the price or colour, or search for something else."
-                )
+                dispatcher.utter_message(text=say("shopping.nothing_more"))
             else:
-                dispatcher.utter_message(
-                    text=f'I couldn\'t find anything for "{text}". Could you describe it differently?'
-                )
+                dispatcher.utter_message(text=say("shopping.nothing_found", text=text))
             return state
         if result.follow_up:
-            intro = _FOLLOW_UP_INTROS.get(result.follow_up, "Here you go:")
+            known = result.follow_up in _FOLLOW_UPS
+            intro = say(f"shopping.{result.follow_up}" if known else "shopping.follow_up")
         else:
             subject = result.corrected or result.remainder or text
-            intro = f'Here\'s what I found for "{subject}"'
+            intro = say("shopping.found_for", subject=subject)
             filters = result.constraints.describe()
             intro += f" ({filters}):" if filters else ":"
         if result.total > len(result.hits):
@@ -169,17 +158,13 @@ class ActionProductQuestion(Action):
         product_id = referenced_product(tracker)
         if product_id is None:
             if _shown(tracker):
-                dispatcher.utter_message(
-                    text='Which product do you mean? You can say e.g. "is the second one waterproof?"'
-                )
+                dispatcher.utter_message(text=say("shopping.which_product"))
             else:
-                dispatcher.utter_message(
-                    text="Which product are you asking about? Let's find it first. " + ASK_WHAT
-                )
+                dispatcher.utter_message(text=say("shopping.find_it_first", ask_what=ASK_WHAT))
             return []
         product = store.active_products([product_id]).get(product_id)
         if product is None:
-            dispatcher.utter_message(text="Sorry, that product isn't available any more.")
+            dispatcher.utter_message(text=say("shopping.not_available"))
             return [SlotSet("focus_product", None)]
         search = services.product_search.get()
         answer = answer_product_question(
@@ -215,10 +200,7 @@ class ActionRecommend(Action):
 
         recommender = services.recommender.get()
         if recommender is None:
-            dispatcher.utter_message(
-                text="My suggestions aren't available right now, sorry. I can still search for you. "
-                + ASK_WHAT
-            )
+            dispatcher.utter_message(text=say("shopping.suggestions_unavailable", ask_what=ASK_WHAT))
             return []
         who = requester(tracker)
         text = "" if latest_text_is_button(tracker) else user_text(tracker)
@@ -243,9 +225,9 @@ class ActionRecommend(Action):
                 who.customer_id, k=PAGE_SIZE, filters=filters, session_product_ids=context_ids
             )
         if not items:
-            dispatcher.utter_message(text="I have no suggestions that fit right now. " + ASK_WHAT)
+            dispatcher.utter_message(text=say("shopping.no_suggestions", ask_what=ASK_WHAT))
             return []
-        intro = "Here are some picks for you:" if not who.is_guest else "Here are some popular picks:"
+        intro = say("shopping.picks_for_you" if not who.is_guest else "shopping.popular_picks")
         ids = _show_cards(
             dispatcher, intro, [(r.product_id, r.reason) for r in items], items[0].recommendation_id, tracker
         )
@@ -273,7 +255,7 @@ class ActionSimilarItems(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
         product_id = referenced_product(tracker)
         if product_id is None:
-            dispatcher.utter_message(text='Similar to which one? Say e.g. "more like the second one".')
+            dispatcher.utter_message(text=say("shopping.similar_to_which"))
             return []
         recommender = services.recommender.get()
         items: list[tuple[int, str | None]] = []
@@ -290,13 +272,13 @@ class ActionSimilarItems(Action):
             if search is not None:
                 items = [(h.product_id, None) for h in search.similar(product_id, k=PAGE_SIZE)]
         if not items:
-            dispatcher.utter_message(text="I couldn't find anything similar to that one, sorry.")
+            dispatcher.utter_message(text=say("shopping.nothing_similar"))
             return []
         who = requester(tracker)
         # The click names the list its button came from (else the list it was last shown in).
         clicked_in = next(iter(entity_values(tracker, "recommendation_id")), None)
         store.record(who, tracker.sender_id, EventKind.CLICK, [product_id], recommendation_id=clicked_in)
-        ids = _show_cards(dispatcher, "Here are similar ones:", items, recommendation_id, tracker)
+        ids = _show_cards(dispatcher, say("shopping.similar"), items, recommendation_id, tracker)
         return [
             SlotSet("shown_products", ids),
             SlotSet("focus_product", float(product_id)),
