@@ -12,6 +12,7 @@ from actions.context import conversation_turns, requester, user_text
 from actions.order_questions import FLOW_WORDS, offer_handoff_buttons
 from actions.safety import polite
 from shop.support import contact_email_in, summarize_conversation
+from shop.texts import say
 
 HANDOFF_MESSAGE_TYPE = "handoff"
 
@@ -45,11 +46,7 @@ class ActionGreet(Action):
     @polite
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
         name = store.first_name(requester(tracker))
-        dispatcher.utter_message(
-            text=f"Hi{' ' + name if name else ''}! I'm the shop's assistant. I can find products, suggest "
-            "things you'll like, track orders, cancel or change them, and start returns. "
-            "What can I do for you?"
-        )
+        dispatcher.utter_message(text=say("conversation.greet", name=f" {name}" if name else ""))
         return []
 
 
@@ -63,10 +60,7 @@ class ActionStopForm(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
         form = (tracker.active_loop or {}).get("name")
         topic = FLOW_WORDS.get(form, ("that",))[0]
-        dispatcher.utter_message(
-            text=f"Okay, I've stopped {topic}. Nothing was changed. "
-            "If you want to pick it up again, just ask. What else can I do for you?"
-        )
+        dispatcher.utter_message(text=say("conversation.stopped", topic=topic))
         return [
             ActiveLoop(None),
             SlotSet("requested_slot", None),
@@ -84,7 +78,7 @@ class ActionAnswerPolicy(Action):
         knowledge_base = services.policy_knowledge_base.get()
         if knowledge_base is None:
             dispatcher.utter_message(
-                text="I can't look up our shop policies right now. A person can answer that for you.",
+                text=say("conversation.policies_unavailable"),
                 buttons=offer_handoff_buttons(),
             )
             return []
@@ -93,8 +87,7 @@ class ActionAnswerPolicy(Action):
             dispatcher.utter_message(text=answer.text)
         else:
             dispatcher.utter_message(
-                text="I'm not sure about that one, and I'd rather not guess. "
-                "Shall I pass your question to a person?",
+                text=say("conversation.policy_unsure"),
                 buttons=offer_handoff_buttons(),
             )
         return []
@@ -113,7 +106,7 @@ class ActionHandoff(Action):
         if intent == "complaint":
             complaint = " ".join(user_text(tracker).split())
             subject = f"Complaint: {complaint[:150]}" if complaint else "Complaint"
-            dispatcher.utter_message(text="I'm really sorry about this. A person should look at it.")
+            dispatcher.utter_message(text=say("conversation.complaint_sorry"))
         else:
             subject = "Shopper asked for a person"
         turns = conversation_turns(tracker)
@@ -145,7 +138,7 @@ class ActionDefaultAskAffirmation(Action):
         buttons = [{"title": INTENT_TITLES[name], "payload": f"/{name}"} for name in choices]
         # Rasa's two-stage fallback reads /out_of_scope as "none of these".
         buttons.append({"title": "Something else", "payload": "/out_of_scope"})
-        dispatcher.utter_message(text="Sorry, I'm not sure I understood. Did you mean:", buttons=buttons)
+        dispatcher.utter_message(text=say("conversation.did_you_mean"), buttons=buttons)
         return []
 
 
@@ -155,10 +148,7 @@ class ActionDefaultAskRephrase(Action):
 
     @polite
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
-        dispatcher.utter_message(
-            text='Okay. Could you say it in other words? For example "where is my order 100234" '
-            'or "show me rain jackets".'
-        )
+        dispatcher.utter_message(text=say("conversation.rephrase"))
         return []
 
 
@@ -171,8 +161,7 @@ class ActionDefaultFallback(Action):
     @polite
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
         dispatcher.utter_message(
-            text="Sorry, I still don't understand, and I don't want to waste your time. "
-            "Would you like me to pass this conversation to a person?",
+            text=say("conversation.still_not_understood"),
             buttons=offer_handoff_buttons(),
         )
         return [UserUtteranceReverted()]

@@ -17,12 +17,11 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from shop.texts import say
+
 log = logging.getLogger(__name__)
 
-TROUBLE_TEXT = (
-    "Sorry, I'm having trouble on my side right now and couldn't do that. "
-    "Please try again in a moment, or ask for a person."
-)
+TROUBLE_TEXT = say("conversation.trouble")
 
 Run = Callable[..., Any]
 
