@@ -116,6 +116,12 @@ def settings_from_env(env: Mapping[str, str] | None = None, **overrides: object)
         raise ProdConfigError(f"{', '.join(weak)}: a secret needs at least {MIN_SECRET_LENGTH} characters")
     if len({env[name] for name in REQUIRED_SECRETS}) < len(REQUIRED_SECRETS):
         raise ProdConfigError(f"{', '.join(REQUIRED_SECRETS)} must be three different secrets")
+    if env.get("SHOPBOT_DEMO_LOGIN", "").strip().lower() not in ("", "0", "false", "no", "off"):
+        raise ProdConfigError(
+            "SHOPBOT_DEMO_LOGIN is set: the password-less demo login lets anyone act as a "
+            "customer and exists only in the dev profile; unset it (a shop's own backend signs "
+            "the identity, see web/README.md)"
+        )
     values: dict[str, object] = {
         "database_url": env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
         "tracker_database_url": env.get("SHOPBOT_TRACKER_DATABASE_URL") or DEFAULT_TRACKER_DATABASE_URL,
@@ -194,6 +200,7 @@ class ProdStack:
                 web_port=web_port,
                 log_dir=s.log_dir,
                 endpoints_file=s.endpoints_file,
+                demo_login=False,
             )
             self.servers[f"actions-{i + 1}"] = Stack(
                 replace(base, components=("actions",), extra_env={**s.extra_env, **action_env(s)})

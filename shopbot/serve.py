@@ -84,6 +84,9 @@ class StackConfig:
     #: Which servers to start; the web page needs all three.
     components: tuple[str, ...] = ("actions", "rasa", "web")
     endpoints_file: str = "endpoints.yml"
+    #: The demo shop's password-less login (web/app.py): the dev profile's; shopbot/prod.py
+    #: turns it off and refuses to start with SHOPBOT_DEMO_LOGIN set.
+    demo_login: bool = True
     #: Rasa's SQLite tracker store (bot/endpoints.yml), read by `shopbot report` and the dashboard.
     tracker_db: Path = VAR_DIR / "tracker.db"
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -128,6 +131,7 @@ class Stack:
             TRANSFORMERS_OFFLINE="1",
             PYTHONUNBUFFERED="1",
         )
+        env["SHOPBOT_DEMO_LOGIN"] = "true" if c.demo_login else "false"
         env.setdefault("SHOPBOT_TRACKER_DATABASE_URL", f"sqlite:///{c.tracker_db}")
         env["SHOPBOT_TRACKER_DB"] = str(c.tracker_db)
         env.update(c.extra_env)

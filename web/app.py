@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from sqlalchemy.orm import sessionmaker
 from shop.config import Settings, get_settings
 from shop.db import make_engine
 from shop.identity import IDENTITY_METADATA_KEY, sign_identity, verify_identity_token
+from shop.ratelimit import make_limiter
 from shop.texts import say
 from web import catalog
 from web.agents_api import record_shopper_message, register_agent_routes
@@ -61,11 +63,89 @@ def _json_body(request: Request) -> dict[str, Any] | None:
     return body if isinstance(body, dict) else None
 
 
+#: Largest page number or page size a query may name (a 31-digit page is refused, not computed).
+MAX_PAGE_NUMBER = 10_000
+
+
 def _int_arg(request: Request, name: str, default: int) -> int | None:
+    """A small positive whole number written in ASCII digits, else None ("²" is a digit to
+    Python's isdigit, and int() refuses it)."""
     value = request.args.get(name)
     if value is None or value == "":
         return default
-    return int(value) if value.isdigit() else None
+    if not (value.isascii() and value.isdigit()) or len(value) > 5:
+        return None
+    number = int(value)
+    return number if 1 <= number <= MAX_PAGE_NUMBER else None
+
+
+def _is_clean_text(value: str) -> bool:
+    """Text that can be stored and shown: no lone surrogates, no control characters but
+    newlines and tabs."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return not any(ord(c) < 32 and c not in "\n\t" or 0x7F <= ord(c) < 0xA0 for c in value)
+
+
+def _client_address(request: Request) -> str:
+    """The client's address: the socket peer, or what a configured proxy forwarded
+    (Sanic's PROXIES_COUNT / FORWARDED_SECRET; never a header the client sets alone)."""
+    return request.remote_addr or request.ip or "unknown"
+
+
+def _too_many(retry_after: float) -> HTTPResponse:
+    seconds = max(1, math.ceil(retry_after))
+    response = _error(429, say("chat.too_many", seconds=seconds))
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+def register_demo_login(app: Sanic, settings: Settings, sessions: Any, limiter: Any) -> None:
+    """The password-less login of the demo customers: the dev profile only (`demo_login`).
+
+    It stands in for a shop's real login, so it signs only the demo shop's planted customers
+    (`DEMO_CUSTOMER_IDS`), never any other id or email. A real shop signs the identity in its
+    own backend (web/README.md, "Signing the identity in your shop's backend").
+    """
+
+    @app.get("/api/customers")
+    async def customers(_request: Request) -> HTTPResponse:
+        with sessions() as session:
+            return json({"customers": catalog.demo_customers(session)})
+
+    @app.post("/api/login")
+    async def login(request: Request) -> HTTPResponse:
+        decision = limiter.hit(_client_address(request))
+        if not decision.allowed:
+            return _too_many(decision.retry_after)
+        body = _json_body(request)
+        if body is None:
+            return _error(400, 'send a JSON object: {"customer_id": 1} or {"email": "alice@example.com"}')
+        customer_id, email = body.get("customer_id"), body.get("email")
+        if customer_id is not None and (isinstance(customer_id, bool) or not isinstance(customer_id, int)):
+            return _error(400, "customer_id must be a whole number")
+        if customer_id is None and not isinstance(email, str):
+            return _error(400, "give customer_id or email")
+        if customer_id is None and (len(email) > 254 or not _is_clean_text(email)):
+            return _error(400, "email must be an email address")
+        if not settings.identity_secret:
+            return _error(503, "logins are disabled: SHOPBOT_IDENTITY_SECRET is not set")
+        if customer_id is not None and customer_id not in catalog.DEMO_CUSTOMER_IDS:
+            return _error(404, "no such demo customer")
+        with sessions() as session:
+            customer = catalog.find_customer(session, customer_id=customer_id, email=email)
+            if customer is None or customer.id not in catalog.DEMO_CUSTOMER_IDS:
+                return _error(404, "no such demo customer")
+            token = sign_identity(customer.id, secret=settings.identity_secret)
+            return json(
+                {
+                    "token": token,
+                    "customer": catalog.customer_json(customer),
+                    "expires_in": settings.identity_token_ttl_seconds,
+                }
+            )
 
 
 def create_app(settings: Settings | None = None, *, name: str = "shopbot_web") -> Sanic:
@@ -76,6 +156,9 @@ def create_app(settings: Settings | None = None, *, name: str = "shopbot_web") -
     engine = make_engine(settings.database_url)
     sessions = sessionmaker(bind=engine)
     rasa = RasaClient(settings.rasa_url, token=settings.rasa_token)
+    window = settings.client_rate_window_seconds
+    chat_limiter = make_limiter(settings.chat_rate_limit, window, "shopbot:chat:")
+    login_limiter = make_limiter(settings.login_rate_limit, window, "shopbot:login:")
     app.ctx.engine = engine
     app.ctx.rasa = rasa
 
@@ -120,36 +203,8 @@ def create_app(settings: Settings | None = None, *, name: str = "shopbot_web") -
             result = catalog.list_products(session, category=category, page=page, per_page=per_page)
         return json(result.as_json())
 
-    @app.get("/api/customers")
-    async def customers(_request: Request) -> HTTPResponse:
-        with sessions() as session:
-            return json({"customers": catalog.demo_customers(session)})
-
-    @app.post("/api/login")
-    async def login(request: Request) -> HTTPResponse:
-        """Demo login: stands in for the shop's real login, so it asks for no password."""
-        body = _json_body(request)
-        if body is None:
-            return _error(400, 'send a JSON object: {"customer_id": 1} or {"email": "alice@example.com"}')
-        customer_id, email = body.get("customer_id"), body.get("email")
-        if customer_id is not None and (isinstance(customer_id, bool) or not isinstance(customer_id, int)):
-            return _error(400, "customer_id must be a whole number")
-        if customer_id is None and not isinstance(email, str):
-            return _error(400, "give customer_id or email")
-        if not settings.identity_secret:
-            return _error(503, "logins are disabled: SHOPBOT_IDENTITY_SECRET is not set")
-        with sessions() as session:
-            customer = catalog.find_customer(session, customer_id=customer_id, email=email)
-            if customer is None:
-                return _error(404, "no such customer")
-            token = sign_identity(customer.id, secret=settings.identity_secret)
-            return json(
-                {
-                    "token": token,
-                    "customer": catalog.customer_json(customer),
-                    "expires_in": settings.identity_token_ttl_seconds,
-                }
-            )
+    if settings.demo_login:
+        register_demo_login(app, settings, sessions, login_limiter)
 
     @app.get("/api/me")
     async def me(request: Request) -> HTTPResponse:
@@ -170,6 +225,10 @@ def create_app(settings: Settings | None = None, *, name: str = "shopbot_web") -
         body = _json_body(request)
         if body is None:
             return _error(400, 'send a JSON object: {"sender": "...", "message": "..."}')
+        # Per client address, not per sender: a client picks its sender ids (issue 18).
+        decision = chat_limiter.hit(_client_address(request))
+        if not decision.allowed:
+            return _too_many(decision.retry_after)
         sender, message, identity = body.get("sender"), body.get("message"), body.get("identity")
         if not isinstance(sender, str) or not SENDER_PATTERN.match(sender):
             return _error(400, "sender must be 8 to 80 letters, digits or _.:- (the widget uses a UUID)")
@@ -177,6 +236,8 @@ def create_app(settings: Settings | None = None, *, name: str = "shopbot_web") -
             return _error(400, "message must be non-empty text")
         if len(message) > MAX_MESSAGE_CHARS:
             return _error(413, say("chat.too_long", length=len(message), limit=MAX_MESSAGE_CHARS))
+        if not _is_clean_text(message):
+            return _error(400, say("chat.not_text"))
         # Passed on as given: the action server verifies it, and a bad token means "guest".
         metadata = {IDENTITY_METADATA_KEY: identity} if isinstance(identity, str) and identity else None
         try:

@@ -19,7 +19,7 @@ import pytest
 from shopbot.prod import ProdStack, settings_from_env
 from shopbot.serve import BOT_DIR, RASA, Stack, StackConfig
 
-DASH_TOKEN = "-Xq3vLr0-leading-dash-token-1234567890"
+DASH_TOKEN = "-Xq3vLr0-leading-dash-test-token-1234567890"
 DASH_URL_TOKEN = "--auth-token"  # the worst case: a value that is itself an option's name
 
 _PARSE_RASA_RUN = """
@@ -35,9 +35,9 @@ def _stack(token: str) -> Stack:
     return Stack(
         StackConfig(
             database_url="sqlite:///unused.db",
-            identity_secret="-identity-secret-with-a-dash",
+            identity_secret="-identity-test-secret-with-a-dash",
             rasa_token=token,
-            action_token="-action-token-with-a-dash",
+            action_token="-action-test-token-with-a-dash",
         )
     )
 
@@ -82,9 +82,9 @@ def test_the_action_server_and_the_shop_page_parse_their_commands():
 
 def test_the_production_profile_passes_its_tokens_as_values(monkeypatch):
     env = {
-        "SHOPBOT_RASA_TOKEN": "-prod-rasa-token-0123456789",
-        "SHOPBOT_ACTION_TOKEN": "-prod-action-token-0123456789",
-        "SHOPBOT_IDENTITY_SECRET": "-prod-identity-secret-0123456789",
+        "SHOPBOT_RASA_TOKEN": "-prod-rasa-test-token-0123456789",
+        "SHOPBOT_ACTION_TOKEN": "-prod-action-test-token-0123456789",
+        "SHOPBOT_IDENTITY_SECRET": "-prod-identity-test-secret-0123456789",
     }
     stack = ProdStack(settings_from_env(env), with_web=False)
     rasa = stack.servers["rasa-1"]
@@ -100,7 +100,7 @@ def test_the_local_action_server_listens_on_loopback_and_requires_the_secret():
     stack = _stack(DASH_TOKEN)
     env = stack._env()
     assert env["SANIC_HOST"] == "127.0.0.1"
-    assert env["SHOPBOT_ACTION_TOKEN"] == "-action-token-with-a-dash"
+    assert env["SHOPBOT_ACTION_TOKEN"] == "-action-test-token-with-a-dash"
     other = Stack(replace(stack.config, action_token=StackConfig("x", "y", "z").action_token))
     assert other._env()["SHOPBOT_ACTION_TOKEN"] != env["SHOPBOT_ACTION_TOKEN"]
     endpoints = (BOT_DIR / "endpoints.yml").read_text()

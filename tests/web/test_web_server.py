@@ -17,6 +17,7 @@ import requests
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from shop.config import get_settings
 from shop.db import make_engine
 from shop.demo.vocabulary import CATEGORY_PATHS, CATEGORY_SLUGS
 from shop.identity import IDENTITY_METADATA_KEY, sign_identity, verify_identity_token
@@ -307,7 +308,9 @@ def test_the_openapi_description_is_valid_and_covers_every_route() -> None:
 
     spec, _ = read_from_filename(str(OPENAPI_FILE))
     validate(spec)
-    app = create_app(name="openapi_route_check")
+    # The dev profile's app: the demo login's routes are described too (off in production).
+    settings = get_settings().model_copy(update={"demo_login": True})
+    app = create_app(settings, name="openapi_route_check")
     served = set()
     for route in app.router.routes:
         path = "/" + route.path.strip("/")

@@ -24,7 +24,11 @@ class WebServer:
     log: Path
 
 
-def start_web_server(tmp: Path, *, database_url: str, rasa_url: str, rasa_token: str) -> WebServer:
+def start_web_server(
+    tmp: Path, *, database_url: str, rasa_url: str, rasa_token: str, extra_env: dict[str, str] | None = None
+) -> WebServer:
+    """The dev profile's page (demo login on), with limits high enough for a whole test session
+    from one address unless `extra_env` says otherwise."""
     port = free_port()
     log = tmp / f"web-{port}.log"
     env = {
@@ -33,6 +37,10 @@ def start_web_server(tmp: Path, *, database_url: str, rasa_url: str, rasa_token:
         "SHOPBOT_IDENTITY_SECRET": IDENTITY_SECRET,
         "SHOPBOT_RASA_URL": rasa_url,
         "SHOPBOT_RASA_TOKEN": rasa_token,
+        "SHOPBOT_DEMO_LOGIN": "true",
+        "SHOPBOT_CHAT_RATE_LIMIT": "100000",
+        "SHOPBOT_LOGIN_RATE_LIMIT": "100000",
+        **(extra_env or {}),
     }
     with open(log, "wb") as out:
         process = subprocess.Popen(
