@@ -35,13 +35,14 @@ from shop.texts import say
 RECENT_ORDER_CHOICES = 5
 
 #: What each form is about, for the questions it asks ("Which order would you like to cancel?").
-FLOW_WORDS = {
-    "order_status_form": ("your order", "Which order should I look up?"),
-    "cancel_order_form": ("cancelling your order", "Which order would you like to cancel?"),
-    "change_address_form": ("changing the address", "Which order's address should I change?"),
-    "return_form": ("your return", "Which order is the item from?"),
-    "refund_status_form": ("your refund", "Which order is the return for?"),
-}
+ORDER_FORMS = (
+    "order_status_form",
+    "cancel_order_form",
+    "change_address_form",
+    "return_form",
+    "refund_status_form",
+)
+FLOW_WORDS = {form: (say(f"orders.{form}_topic"), say(f"orders.{form}_question")) for form in ORDER_FORMS}
 
 YES_NO_BUTTONS = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
 
@@ -60,7 +61,7 @@ def resuming_prefix(tracker: Tracker) -> str:
         if event.get("event") == "user":
             break
         if event.get("event") == "action_execution_rejected" and event.get("name") == form:
-            return f"Back to {FLOW_WORDS.get(form, ('it',))[0]}: "
+            return say("orders.resuming", topic=FLOW_WORDS.get(form, ("it",))[0])
     return ""
 
 
@@ -78,16 +79,14 @@ class ActionAskOrderNumber(Action):
             orders = store.recent_orders(who, limit=RECENT_ORDER_CHOICES)
             if orders:
                 dispatcher.utter_message(
-                    text=f"{prefix}{question} Here are your recent orders:",
+                    text=prefix + say("orders.pick_recent_order", question=question),
                     buttons=[
                         {"title": o.label(), "payload": button_payload("inform", order_number=str(o.number))}
                         for o in orders
                     ],
                 )
                 return []
-        dispatcher.utter_message(
-            text=f"{prefix}{question} You'll find the order number in your confirmation email (e.g. 100234)."
-        )
+        dispatcher.utter_message(text=prefix + say("orders.where_is_the_number", question=question))
         return []
 
 
@@ -156,9 +155,9 @@ class ActionAskReturnItem(Action):
             for line in options.eligible_lines
         ]
         notes = [f"({line.explanation})" for line in options.lines if not line.eligible and line.explanation]
-        text = f"{resuming_prefix(tracker)}Which item from order {number} would you like to return?"
+        text = resuming_prefix(tracker) + say("orders.which_item_to_return", number=number)
         if options.window_ends:
-            text += f" You can return items until {options.window_ends:%d %B %Y}."
+            text += say("orders.return_window", date=options.window_ends)
         if notes:
             text += "\n" + "\n".join(notes)
         dispatcher.utter_message(text=text, buttons=buttons)
@@ -182,23 +181,19 @@ class ActionAskConfirmation(Action):
             if form == "cancel_order_form":
                 view = store.check_cancel(who, number, email)
                 items = ", ".join(item.label() for item in view.items)
-                text = (
-                    f"{prefix}Order {view.number} ({items}; {format_money(view.total, view.currency)}) "
-                    "will be cancelled. Shall I go ahead?"
-                )
+                total = format_money(view.total, view.currency)
+                text = prefix + say("orders.confirm_cancel", number=view.number, items=items, total=total)
             elif form == "change_address_form":
                 view = store.check_address_change(who, number, email)
                 new = validate_address(json.loads(tracker.get_slot("new_address")))
-                text = (
-                    f"{prefix}Order {view.number} will be shipped to {new.one_line()} "
-                    f"instead of {view.shipping_address.one_line()}. Shall I change it?"
-                )
+                old = view.shipping_address.one_line()
+                text = prefix + say("orders.confirm_address", number=view.number, new=new.one_line(), old=old)
             elif form == "return_form":
                 text = prefix + _return_summary(tracker, who, number, email)
             else:
-                text = f"{prefix}Shall I go ahead?"
+                text = prefix + say("orders.confirm")
         except Refused as refused:
-            text = f"{refused.explanation} Shall I still try?"
+            text = say("orders.still_try", explanation=refused.explanation)
         dispatcher.utter_message(text=text, buttons=YES_NO_BUTTONS)
         return []
 
@@ -208,16 +203,16 @@ def _return_summary(tracker: Tracker, who: Requester, number: int | None, email:
     line_id = return_line_id(tracker)
     line = options.line(line_id) if line_id is not None else None
     if line is None:
-        return "Shall I register the return?"
+        return say("orders.confirm_return_unknown_line")
     reason = tracker.get_slot("return_reason")
     if is_exchange(tracker):
-        return (
-            f"I'll register an exchange of {line.item.label()} from order {number} "
-            f'(reason: "{reason}"); we\'ll send the replacement when it arrives. Shall I go ahead?'
-        )
+        return say("orders.confirm_exchange", item=line.item.label(), number=number, reason=reason)
     refund = line.item.unit_price * line.returnable_quantity
-    return (
-        f"I'll register a return of {line.returnable_quantity} × {line.item.title} from order {number} "
-        f'(reason: "{reason}"). Your refund will be {format_money(refund, options.order.currency)}. '
-        "Shall I go ahead?"
+    return say(
+        "orders.confirm_return",
+        quantity=line.returnable_quantity,
+        title=line.item.title,
+        number=number,
+        reason=reason,
+        refund=format_money(refund, options.order.currency),
     )

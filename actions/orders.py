@@ -73,7 +73,7 @@ class ActionOrderStatus(OrderSubmitAction):
         text = describe_order(view)
         items = ", ".join(item.label() for item in view.items)
         if items:
-            text += f"\nItems: {items}."
+            text += say("orders.status_items", items=items)
         buttons = []
         if view.can_cancel:
             buttons.append({"title": "Cancel this order", "payload": "/cancel_order"})
