@@ -14,7 +14,7 @@ from rasa_sdk import Tracker
 
 # The engine is opaque here: actions hand it to the domain (`actions.store`), never query it.
 from shop.db import Engine, get_engine
-from shop.identity import IDENTITY_METADATA_KEY, Requester, requester_from_metadata
+from shop.identity import CLIENT_METADATA_KEY, Requester, requester_from_metadata
 
 _engine_override: Engine | None = None
 
@@ -31,18 +31,22 @@ def use_engine(engine: Engine | None) -> None:
 
 
 def requester(tracker: Tracker) -> Requester:
-    """The shopper behind the latest message: a verified customer, else a guest."""
-    metadata = (tracker.latest_message or {}).get("metadata") or {}
-    if IDENTITY_METADATA_KEY not in metadata:
-        # Some clients send the token only with the first message of a session; the token is
-        # verified (signature and age) either way, so an earlier one is as good.
-        for event in reversed(tracker.events):
-            if event.get("event") in {"user", "session_started"} and IDENTITY_METADATA_KEY in (
-                event.get("metadata") or {}
-            ):
-                metadata = event["metadata"]
-                break
-    return requester_from_metadata(metadata)
+    """The shopper behind the latest message: a verified customer, else a guest.
+
+    From the current message only (issue 18, H-web's edit): a token carried by an earlier
+    message of the conversation proves nothing about who sent this one (a sender-less REST
+    message shared Rasa's `default` conversation, and so borrowed the last shopper's token).
+    The widget and the shell send the token with every message.
+    """
+    metadata = (tracker.latest_message or {}).get("metadata")
+    return requester_from_metadata(metadata if isinstance(metadata, dict) else None)
+
+
+def client_address(tracker: Tracker) -> str | None:
+    """The client's address, as the REST channel recorded it (never as the client claimed it)."""
+    metadata = (tracker.latest_message or {}).get("metadata")
+    value = metadata.get(CLIENT_METADATA_KEY) if isinstance(metadata, dict) else None
+    return value if isinstance(value, str) and value else None
 
 
 def user_messages(tracker: Tracker) -> Iterator[dict[str, Any]]:

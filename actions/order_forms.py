@@ -24,7 +24,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import store
 from actions.address_text import parse_address
-from actions.context import entity_values, requester
+from actions.context import client_address, entity_values, requester
 from actions.order_questions import offer_handoff_buttons
 from actions.order_slots import (
     current_return_options,
@@ -156,7 +156,7 @@ class OrderFormValidation(FormValidationAction):
         email: str | None,
     ) -> dict[str, Any]:
         try:
-            check_order_lookup(tracker.sender_id)
+            check_order_lookup(tracker.sender_id, client=client_address(tracker), order_number=number)
             self.check_order(who, number, email)
         except Refused as refused:
             dispatcher.utter_message(text=refused.explanation)

@@ -26,7 +26,9 @@ deploy/Dockerfile.rasa sets PYTHONPATH=/ where the image keeps shop/.
 
 from __future__ import annotations
 
+import hmac
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
@@ -47,6 +49,11 @@ action_response_validation.install()
 
 logger = logging.getLogger(__name__)
 
+#: Metadata key of the client address (shop.identity.CLIENT_METADATA_KEY; Rasa's Python has
+#: no pydantic, so the name is repeated here).
+CLIENT_METADATA_KEY = "shop_client"
+FORWARDED_CLIENT_HEADER = "X-Shopbot-Client-Address"
+PROXY_TOKEN_HEADER = "X-Shopbot-Proxy-Token"
 #: Longest message a shopper may send (the same limit as the web page's chat proxy).
 MAX_MESSAGE_CHARS = 2000
 TROUBLE_TEXT = (
@@ -81,6 +88,17 @@ def _install_log_hooks() -> None:
             install_pii_masking(logging.getLogger(name))
 
 
+def _client_address(request: Request) -> str:
+    """The peer's address, or the shopper's as forwarded by the shop page's proxy, which proves
+    itself with Rasa's API token (SHOPBOT_RASA_TOKEN); a client cannot name its own address."""
+    forwarded = request.headers.get(FORWARDED_CLIENT_HEADER)
+    proof = request.headers.get(PROXY_TOKEN_HEADER) or ""
+    expected = os.environ.get("SHOPBOT_RASA_TOKEN", "")
+    if forwarded and expected and hmac.compare_digest(proof.encode(), expected.encode()):
+        return forwarded[:64]
+    return str(request.ip)
+
+
 def _error(status: int, message: str) -> HTTPResponse:
     return response.json({"error": message}, status=status)
 
@@ -110,6 +128,18 @@ class ResilientRestInput(RestInput):
                 return _error(400, "message must be text")
             if len(text) > MAX_MESSAGE_CHARS:
                 return _error(413, f"message is too long (at most {MAX_MESSAGE_CHARS} characters)")
+            # Issue 18 (H-web's edit): without a sender, Rasa files the message under its shared
+            # "default" conversation, where it would meet other people's messages.
+            sender = body.get("sender")
+            if not isinstance(sender, str) or not sender.strip() or len(sender) > 200:
+                return _error(400, "sender must be the conversation's id (text, at most 200 characters)")
+            metadata = body.get("metadata")
+            if metadata is not None and not isinstance(metadata, dict):
+                return _error(400, "metadata must be a JSON object")
+            metadata = dict(metadata or {})
+            # The client's address is the channel's to say, never the client's (order lookups
+            # are limited per address; shop/ratelimit.py).
+            metadata[CLIENT_METADATA_KEY] = _client_address(request)
             sender_id = await self._extract_sender(request)
             collector = CollectingOutputChannel()
             message = UserMessage(
@@ -117,7 +147,7 @@ class ResilientRestInput(RestInput):
                 collector,
                 sender_id,
                 input_channel=self._extract_input_channel(request),
-                metadata=self.get_metadata(request),
+                metadata=metadata,
             )
             failures: list[str] = []
             token = _failures.set(failures)

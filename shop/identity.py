@@ -28,6 +28,9 @@ from shop.config import get_settings
 
 #: Metadata key of the signed identity in a Rasa message (`tracker.latest_message["metadata"]`).
 IDENTITY_METADATA_KEY = "shop_identity"
+#: Metadata key of the client's address, set by the REST channel (bot/resilient_rest.py) over
+#: anything the client sent under it; order lookups are limited per address (shop/ratelimit.py).
+CLIENT_METADATA_KEY = "shop_client"
 TOKEN_VERSION = "v1"
 #: Tolerated clock difference between the shop page's server and the action server.
 CLOCK_SKEW_SECONDS = 60

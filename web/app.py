@@ -241,7 +241,9 @@ def create_app(settings: Settings | None = None, *, name: str = "shopbot_web") -
         # Passed on as given: the action server verifies it, and a bad token means "guest".
         metadata = {IDENTITY_METADATA_KEY: identity} if isinstance(identity, str) and identity else None
         try:
-            raw = await asyncio.to_thread(rasa.send, sender, message.strip(), metadata)
+            raw = await asyncio.to_thread(
+                rasa.send, sender, message.strip(), metadata, client=_client_address(request)
+            )
         except MessageRefused as refused:
             return _error(refused.status, say("chat.refused", reason=refused.reason))
         except RasaUnavailable as error:

@@ -52,14 +52,28 @@ class RasaClient:
         return self.base_url.rstrip("/") + path
 
     def send(
-        self, sender: str, message: str, metadata: Mapping[str, Any] | None = None
+        self,
+        sender: str,
+        message: str,
+        metadata: Mapping[str, Any] | None = None,
+        *,
+        client: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Send one shopper message; returns the bot's messages as Rasa's REST channel gives them."""
+        """Send one shopper message; returns the bot's messages as Rasa's REST channel gives them.
+
+        `client`: the shopper's address, which the REST channel believes only with the API token
+        (bot/resilient_rest.py), so order lookups are limited per shopper, not per proxy.
+        """
         body: dict[str, Any] = {"sender": sender, "message": message}
         if metadata:
             body["metadata"] = dict(metadata)
+        headers = {}
+        if client and self.token:
+            headers = {"X-Shopbot-Client-Address": client, "X-Shopbot-Proxy-Token": self.token}
         try:
-            response = requests.post(self._url(REST_WEBHOOK_PATH), json=body, timeout=self.timeout)
+            response = requests.post(
+                self._url(REST_WEBHOOK_PATH), json=body, headers=headers, timeout=self.timeout
+            )
         except requests.RequestException as error:
             raise RasaUnavailable(f"cannot reach Rasa at {self.base_url}: {error}") from error
         if response.status_code in (400, 413):
