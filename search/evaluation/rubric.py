@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from shop.products import CatalogItem
@@ -69,8 +68,21 @@ class _View:
     price: float
 
 
-@lru_cache(maxsize=100_000)
+_VIEWS: dict[tuple, _View] = {}
+
+
 def _view(item: CatalogItem) -> _View:
+    # A CatalogItem holds a dict (attributes), so it is not hashable: key by what the view reads.
+    key = (item.id, item.sku, item.title, item.category_path, item.brand, item.description, item.colors)
+    view = _VIEWS.get(key)
+    if view is None:
+        if len(_VIEWS) > 100_000:
+            _VIEWS.clear()
+        view = _VIEWS[key] = _make_view(item)
+    return view
+
+
+def _make_view(item: CatalogItem) -> _View:
     parts = [
         item.title,
         item.category,
