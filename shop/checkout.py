@@ -275,7 +275,9 @@ def place_order(
         cart = lock_cart(session, who, session_id, create=False, now=moment)
         if token:
             done = session.scalars(select(Order).where(Order.checkout_token == token)).one_or_none()
-            if done is not None and (done.customer_id == who.customer_id or who.is_guest):
+            # A retry is the same shopper's: the same customer, or a guest giving the same email.
+            mine = done is not None and done.customer_id == who.customer_id
+            if done is not None and mine and (who.customer_id is not None or done.email == given_email):
                 return _placed(done, created=False)
         summary = _summary(session, cart, who, chosen)
         assert cart is not None
@@ -349,6 +351,8 @@ def place_order(
         cart.lines.clear()
         cart.revision += 1
         cart.updated_at = moment
+        # The next cart starts afresh: a later order filled on the page alone is no chat's sale.
+        cart.conversation_id = None
         session.flush()
         return _placed(order, created=True)
 

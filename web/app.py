@@ -26,6 +26,7 @@ from shop.ratelimit import make_limiter
 from shop.texts import say
 from web import catalog
 from web.agents_api import record_shopper_message, register_agent_routes
+from web.cart_api import register_cart_routes
 from web.dashboard import register_dashboard_routes
 from web.privacy_api import register_privacy_routes
 from web.rasa import MAX_MESSAGE_CHARS, MessageRefused, RasaClient, RasaUnavailable
@@ -163,6 +164,8 @@ def create_app(settings: Settings | None = None, *, name: str = "shopbot_web") -
     app.ctx.rasa = rasa
 
     app.static("/static", STATIC_DIR, name="static")
+    # The cart and checkout pages and their API (issue 14): web/cart_api.py.
+    register_cart_routes(app, settings, engine)
     # The agent console and the help-desk webhook (issue 18): web/agents_api.py.
     register_agent_routes(app, settings, engine, rasa)
     # The owner's dashboard behind the agent login (issue 16): web/dashboard.py.

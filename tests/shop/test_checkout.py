@@ -95,6 +95,11 @@ def test_an_order_from_a_cart_a_chat_filled_carries_that_conversation(shop_engin
         order = session.get_one(Order, placed.number)
         assert order.source_conversation == "conv-bob-9"
         assert order.history[0].note == "Placed on the shop page"
+    # The next cart, filled on the page alone, is nobody's conversation.
+    add_item(bob, None, plain_product(shop_engine), 1, engine=shop_engine)
+    again = place_order(bob, None, checkout_summary(bob, None, engine=shop_engine).token, engine=shop_engine)
+    with Session(shop_engine) as session:
+        assert session.get_one(Order, again.number).source_conversation is None
 
 
 def test_a_second_yes_or_a_retried_request_places_one_order(shop_engine):

@@ -65,6 +65,7 @@
       chat.send("Tell me about " + product.title, "Tell me about " + product.title);
     });
     item.appendChild(ask);
+    if (window.ShopCart) window.ShopCart.decorateTile(item, product); // "Add to cart" (cart.js)
     return item;
   }
 
@@ -167,6 +168,7 @@
     if (!id) {
       chat.setIdentity(null, null);
       showLogin(null);
+      if (window.ShopCart) window.ShopCart.refreshCount(); // a new guest: a new, empty cart
       return;
     }
     loginSwitch.disabled = true;
@@ -176,8 +178,11 @@
       body: JSON.stringify({ customer_id: Number(id) }),
     })
       .then(function (data) {
+        var guestSession = chat.customer() ? null : chat.sender;
         chat.setIdentity(data.token, data.customer);
         showLogin(data.customer);
+        // What the guest put in the cart moves into the customer's cart (cart.js).
+        if (window.ShopCart) return window.ShopCart.merge(guestSession, data.token);
       })
       .catch(function (error) {
         showLogin(chat.customer());
