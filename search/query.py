@@ -287,6 +287,10 @@ class QueryParser:
                     named.add(category)
         colour = canonical_color(word).split()[-1]
         if named:
+            # A colour word the catalog never uses as a name is a colour even where that product
+            # does not come in it ("blue running shoes" when none is blue: the filter says so).
+            if colour not in self._ambiguous:
+                return True
             return any(color_matches(colour, vocab.category_colors.get(c, ())) for c in named)
         # No product noun the catalog knows: a colour when nothing follows ("rose gold"), when
         # products of that colour are called what follows ("cream jumper", not "red cedar"), or
