@@ -29,6 +29,21 @@ def _postgres_available() -> bool:
         return False
 
 
+@pytest.fixture(scope="session", autouse=True)
+def committed_lookups_stay_untouched() -> Iterator[None]:
+    """No test may rewrite the NLU lookup tables the Rasa model is trained on: a test that imports
+    a catalog writes its own (`--lookups`), or `make test` would retrain Rasa on a test's shop."""
+    from shopbot.lookups import OUTPUT
+
+    before = OUTPUT.read_bytes() if OUTPUT.exists() else None
+    yield
+    after = OUTPUT.read_bytes() if OUTPUT.exists() else None
+    if after != before:
+        if before is not None:
+            OUTPUT.write_bytes(before)
+        pytest.fail(f"a test rewrote {OUTPUT}; pass --lookups to the import it runs (restored)")
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> str:
     """The admin URL of the local PostgreSQL. In CI its absence is a failure, never a skip."""
@@ -152,6 +167,7 @@ def live_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         action_port=free_port(),
         web_port=free_port(),
         log_dir=workdir / "logs",
+        tracker_db=workdir / "tracker.db",
     )
     with Stack(config) as stack:
         yield stack

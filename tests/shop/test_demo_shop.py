@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from demo_fixtures import NOW, demo_engine
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -23,6 +22,7 @@ from shop.models import (
     Return,
     ReturnStatus,
 )
+from tests.shop.demo_fixtures import NOW, demo_engine
 
 __all__ = ["demo_engine"]  # a fixture, imported for pytest
 
