@@ -15,8 +15,6 @@ Tests install services built over their own small database with `install(...)`.
 from __future__ import annotations
 
 import logging
-import os
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -180,12 +178,3 @@ def warm_up() -> None:
     """Load everything now (in the background at server start), so the first shopper doesn't wait."""
     for service in (product_search, policy_knowledge_base, recommender):
         service.get()
-
-
-def _running_as_action_server() -> bool:
-    return "rasa_sdk" in (sys.argv[0] if sys.argv else "")
-
-
-if _running_as_action_server() and os.environ.get("SHOPBOT_ACTIONS_WARMUP", "1") != "0":
-    # Only in `python -m rasa_sdk --actions actions`; importing the package in tests loads nothing.
-    threading.Thread(target=warm_up, name="actions-warm-up", daemon=True).start()
