@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     identity_token_ttl_seconds: int = 12 * 3600
     #: Order lookups allowed per sender within the window (stops order-number enumeration).
     order_lookup_limit: int = 10
+    #: Put before every rate-limit key in Redis, so deployments (or test sessions) that share
+    #: one Redis keep separate counters.
+    rate_limit_namespace: str = ""
     order_lookup_window_seconds: int = 600
     #: Password-less login as one of the demo customers (`POST /api/login`): the dev profile
     #: only (`make run` turns it on); the production profile refuses to start with it.

@@ -169,7 +169,9 @@ def make_limiter(limit: int, window_seconds: float, prefix: str) -> RateLimiter:
     """A limiter from settings: shared through Redis if `redis_url` is set, else in-process."""
     settings = get_settings()
     if settings.redis_url:
-        return RedisRateLimiter.from_url(settings.redis_url, limit, window_seconds, prefix=prefix)
+        return RedisRateLimiter.from_url(
+            settings.redis_url, limit, window_seconds, prefix=settings.rate_limit_namespace + prefix
+        )
     return InMemoryRateLimiter(limit, window_seconds)
 
 

@@ -194,7 +194,12 @@ def prod(postgres_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
             web_port=free_port(),
             model_dir=model_dir,
             log_dir=workdir / "logs",
-            extra_env={"SHOPBOT_ORDER_LOOKUP_LIMIT": str(ORDER_LOOKUP_LIMIT)},
+            extra_env={
+                "SHOPBOT_ORDER_LOOKUP_LIMIT": str(ORDER_LOOKUP_LIMIT),
+                # Counters of this session only: Redis outlives test runs, and a later run (or CI
+                # on this machine) must not start with order 100234 already looked up too often.
+                "SHOPBOT_RATE_LIMIT_NAMESPACE": f"{lock_key_prefix}:",
+            },
         )
         with ProdStack(settings, with_web=False) as stack:
             yield ProdDeployment(stack, settings, shop_url, proxy, lock_key_prefix, identity_secret)
@@ -203,7 +208,16 @@ def prod(postgres_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
             proxy.close()
         _drop_database(postgres_server, shop_url)
         _drop_database(postgres_server, tracker_url)
-        _forget_redis_keys(f"{lock_key_prefix}*", "shopbot:order-lookup:prodtest-*")
+        _forget_redis_keys(f"{lock_key_prefix}*")
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits(request: pytest.FixtureRequest) -> None:
+    """Each test starts with no order lookups counted (the limits count per order number and
+    client across senders, so earlier tests' lookups of the same demo order would add up)."""
+    if "prod" in request.fixturenames:
+        prod: ProdDeployment = request.getfixturevalue("prod")
+        _forget_redis_keys(f"{prod.lock_key_prefix}:*")
 
 
 def _forget_redis_keys(*patterns: str) -> None:
