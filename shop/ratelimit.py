@@ -30,7 +30,7 @@ from typing import Protocol
 
 import redis
 
-from shop.config import get_settings
+from shop.config import Settings, get_settings
 from shop.refusals import Refusal, Refused
 
 log = logging.getLogger(__name__)
@@ -165,9 +165,12 @@ class RedisRateLimiter:
             log.warning("rate limiter: Redis unavailable (%s); reset only in this process", error)
 
 
-def make_limiter(limit: int, window_seconds: float, prefix: str) -> RateLimiter:
-    """A limiter from settings: shared through Redis if `redis_url` is set, else in-process."""
-    settings = get_settings()
+def make_limiter(
+    limit: int, window_seconds: float, prefix: str, settings: Settings | None = None
+) -> RateLimiter:
+    """A limiter from settings (default: the process's): shared through Redis if `redis_url` is
+    set, its keys under `rate_limit_namespace`, else in-process."""
+    settings = settings or get_settings()
     if settings.redis_url:
         return RedisRateLimiter.from_url(
             settings.redis_url, limit, window_seconds, prefix=settings.rate_limit_namespace + prefix

@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 from shop import agents
 from shop.config import Settings
 from shop.identity import verify_identity_token
-from shop.ratelimit import InMemoryRateLimiter, RateLimiter, RedisRateLimiter
+from shop.ratelimit import RateLimiter, make_limiter
 from web.agent_auth import COOKIE, refused, require_agent, same_origin
 from web.agents_conversation import agent_joined, agent_says, conversation_for_agent, hand_back
 from web.agents_webhook import start_webhook_relay
@@ -47,13 +47,7 @@ def _body(request: Request) -> dict[str, Any] | None:
 
 
 def register_agent_routes(app: Sanic, settings: Settings, engine: Engine, rasa: RasaClient) -> None:
-    logins: RateLimiter = (
-        RedisRateLimiter.from_url(
-            settings.redis_url, LOGIN_LIMIT, LOGIN_WINDOW_SECONDS, prefix="shopbot:agent-login:"
-        )
-        if settings.redis_url
-        else InMemoryRateLimiter(LOGIN_LIMIT, LOGIN_WINDOW_SECONDS)
-    )
+    logins: RateLimiter = make_limiter(LOGIN_LIMIT, LOGIN_WINDOW_SECONDS, "shopbot:agent-login:", settings)
 
     def run(function: Any, *args: Any, **kwargs: Any) -> Any:
         return asyncio.to_thread(function, *args, engine=engine, **kwargs)
