@@ -16,25 +16,13 @@ from shop.texts import say
 
 HANDOFF_MESSAGE_TYPE = "handoff"
 
-#: Button titles for intents the two-stage fallback may offer ("Did you mean ...?").
-INTENT_TITLES = {
-    "order_status": "Track an order",
-    "cancel_order": "Cancel an order",
-    "change_address": "Change a delivery address",
-    "return_item": "Return or exchange an item",
-    "refund_status": "Check a refund",
-    "ask_policy": "Shipping, payment or returns policy",
-    "complaint": "Make a complaint",
-    "request_human": "Talk to a person",
-    "search_product": "Find a product",
-    "refine_search": "Narrow down the results",
-    "show_more": "Show more products",
-    "product_question": "Ask about a product",
-    "similar_items": "See similar products",
-    "recommend": "Get suggestions",
-    "add_to_cart": "Add to cart",
-    "help": "What can you do?",
-}
+#: Intents the two-stage fallback may offer ("Did you mean ...?"); their titles are texts
+#: (data/texts/buttons.yml, "intent_<name>").
+FALLBACK_INTENTS = (
+    "order_status", "cancel_order", "change_address", "return_item", "refund_status",
+    "ask_policy", "complaint", "request_human", "search_product", "refine_search", "show_more",
+    "product_question", "similar_items", "recommend", "add_to_cart", "help",
+)  # fmt: skip
 #: How many likely intents the fallback offers.
 FALLBACK_CHOICES = 2
 
@@ -105,10 +93,14 @@ class ActionHandoff(Action):
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         if intent == "complaint":
             complaint = " ".join(user_text(tracker).split())
-            subject = f"Complaint: {complaint[:150]}" if complaint else "Complaint"
+            subject = (
+                say("conversation.complaint_subject", complaint=complaint[:150])
+                if complaint
+                else say("conversation.complaint_subject_bare")
+            )
             dispatcher.utter_message(text=say("conversation.complaint_sorry"))
         else:
-            subject = "Shopper asked for a person"
+            subject = say("conversation.handoff_subject")
         turns = conversation_turns(tracker)
         summary = summarize_conversation(turns, requester=who)
         # How the agent can reach a guest: the email they gave (masked in the summary, not here).
@@ -134,8 +126,8 @@ class ActionDefaultAskAffirmation(Action):
     @polite
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
-        choices = [r["name"] for r in ranking if r.get("name") in INTENT_TITLES][:FALLBACK_CHOICES]
-        buttons = [{"title": INTENT_TITLES[name], "payload": f"/{name}"} for name in choices]
+        choices = [r["name"] for r in ranking if r.get("name") in FALLBACK_INTENTS][:FALLBACK_CHOICES]
+        buttons = [{"title": say(f"buttons.intent_{name}"), "payload": f"/{name}"} for name in choices]
         # Rasa's two-stage fallback reads /out_of_scope as "none of these".
         buttons.append({"title": "Something else", "payload": "/out_of_scope"})
         dispatcher.utter_message(text=say("conversation.did_you_mean"), buttons=buttons)

@@ -37,7 +37,7 @@ class ActionOutOfScope(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list:
         languages = entity_values(tracker, "language")
         if languages:
-            buttons = [{"title": "Talk to a person", "payload": "/request_human"}]
+            buttons = [{"title": say("buttons.talk_to_person"), "payload": "/request_human"}]
             dispatcher.utter_message(text=unreadable_reply(languages[0]), buttons=buttons)
         else:
             dispatcher.utter_message(response="utter_out_of_scope")

@@ -49,8 +49,8 @@ YES_NO_BUTTONS = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "paylo
 
 def offer_handoff_buttons() -> list[dict[str, str]]:
     return [
-        {"title": "Talk to a person", "payload": "/request_human"},
-        {"title": "No, thanks", "payload": "/deny"},
+        {"title": say("buttons.talk_to_person"), "payload": "/request_human"},
+        {"title": say("buttons.no_thanks"), "payload": "/deny"},
     ]
 
 

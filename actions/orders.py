@@ -76,8 +76,8 @@ class ActionOrderStatus(OrderSubmitAction):
             text += say("orders.status_items", items=items)
         buttons = []
         if view.can_cancel:
-            buttons.append({"title": "Cancel this order", "payload": "/cancel_order"})
-            buttons.append({"title": "Change the address", "payload": "/change_address"})
+            buttons.append({"title": say("buttons.cancel_this_order"), "payload": "/cancel_order"})
+            buttons.append({"title": say("buttons.change_the_address"), "payload": "/change_address"})
         dispatcher.utter_message(text=text, buttons=buttons)
 
 

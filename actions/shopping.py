@@ -132,7 +132,7 @@ class ActionSearchProducts(Action):
             filters = result.constraints.describe()
             intro += f" ({filters}):" if filters else ":"
         if result.total > len(result.hits):
-            intro += ' Say "show more" for more, or narrow it down ("cheaper", "in blue").'
+            intro += say("shopping.more_or_narrow")
         ids = _show_cards(dispatcher, intro, [(h.product_id, None) for h in result.hits], list_id, tracker)
         return [*state, SlotSet("shown_products", ids), SlotSet("focus_product", None)]
 
