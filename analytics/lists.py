@@ -11,56 +11,23 @@ recommendation (personal, similar, bought together).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from analytics.shop_activity import ChatEvent
+from shop.funnel import ListFunnel
 from shop.models import EventKind
 
 FEEDBACK_KINDS = (EventKind.CLICK, EventKind.ADD_TO_CART, EventKind.PURCHASE)
 
 
 @dataclass(frozen=True)
-class ClickThrough:
-    lists_shown: int
-    impressions: int
-    clicks: int
-    add_to_carts: int
-    purchases: int
-    lists_with_click: int
-
-    @property
-    def click_through_rate(self) -> float:
-        return self.clicks / self.impressions if self.impressions else 0.0
-
-    @property
-    def add_to_cart_rate(self) -> float:
-        return self.add_to_carts / self.impressions if self.impressions else 0.0
-
-    @property
-    def conversion_rate(self) -> float:
-        return self.purchases / self.impressions if self.impressions else 0.0
-
-    @property
-    def list_click_rate(self) -> float:
-        return self.lists_with_click / self.lists_shown if self.lists_shown else 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self) | {
-            "click_through_rate": round(self.click_through_rate, 4),
-            "add_to_cart_rate": round(self.add_to_cart_rate, 4),
-            "conversion_rate": round(self.conversion_rate, 4),
-            "list_click_rate": round(self.list_click_rate, 4),
-        }
-
-
-@dataclass(frozen=True)
 class ListsReport:
     #: Every list shown (search results and recommendations).
-    all: ClickThrough
-    search: ClickThrough
-    recommendations: ClickThrough
+    all: ListFunnel
+    search: ListFunnel
+    recommendations: ListFunnel
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -70,7 +37,7 @@ class ListsReport:
         }
 
 
-def _click_through(impressions: set[tuple[str, int]], acted: set[tuple[str, int, EventKind]]) -> ClickThrough:
+def _click_through(impressions: set[tuple[str, int]], acted: set[tuple[str, int, EventKind]]) -> ListFunnel:
     counts = dict.fromkeys(FEEDBACK_KINDS, 0)
     clicked = set()
     for list_id, product, kind in acted:
@@ -78,7 +45,7 @@ def _click_through(impressions: set[tuple[str, int]], acted: set[tuple[str, int,
             counts[kind] += 1
             if kind == EventKind.CLICK:
                 clicked.add(list_id)
-    return ClickThrough(
+    return ListFunnel(
         lists_shown=len({list_id for list_id, _ in impressions}),
         impressions=len(impressions),
         clicks=counts[EventKind.CLICK],

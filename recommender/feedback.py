@@ -25,6 +25,7 @@ from sqlalchemy import Engine, and_, func, select
 from recommender.types import Recommendation
 from shop.consent import may_record_in
 from shop.db import transaction
+from shop.funnel import ListFunnel
 from shop.models import Customer, EventKind, EventSource, InteractionEvent, Product, utcnow
 
 #: Shopper actions on a shown product that count as feedback.
@@ -186,31 +187,10 @@ def _check_customer(session, customer_id: int | None) -> None:  # type: ignore[n
 
 
 @dataclass(frozen=True)
-class ClickThroughReport:
-    since: datetime | None
-    lists_shown: int
-    impressions: int
-    #: Feedback events on a product that was shown in the list named by their recommendation_id.
-    clicks: int
-    add_to_carts: int
-    purchases: int
-    lists_with_click: int
+class ClickThroughReport(ListFunnel):
+    """The funnel of every list shown since `since` (all time when None)."""
 
-    @property
-    def click_through_rate(self) -> float:
-        return self.clicks / self.impressions if self.impressions else 0.0
-
-    @property
-    def add_to_cart_rate(self) -> float:
-        return self.add_to_carts / self.impressions if self.impressions else 0.0
-
-    @property
-    def conversion_rate(self) -> float:
-        return self.purchases / self.impressions if self.impressions else 0.0
-
-    @property
-    def list_click_rate(self) -> float:
-        return self.lists_with_click / self.lists_shown if self.lists_shown else 0.0
+    since: datetime | None = None
 
 
 def click_through_report(engine: Engine, *, since: datetime | None = None) -> ClickThroughReport:
