@@ -28,6 +28,7 @@ from web import catalog
 from web.agents_api import record_shopper_message, register_agent_routes
 from web.cart_api import register_cart_routes
 from web.dashboard import register_dashboard_routes
+from web.pages import page
 from web.privacy_api import register_privacy_routes
 from web.rasa import MAX_MESSAGE_CHARS, MessageRefused, RasaClient, RasaUnavailable
 from web.replies import parse_replies
@@ -181,7 +182,7 @@ def create_app(settings: Settings | None = None, *, name: str = "shopbot_web") -
 
     @app.get("/")
     async def index(_request: Request) -> HTTPResponse:
-        return await file(STATIC_DIR / "index.html", mime_type="text/html; charset=utf-8")
+        return page(STATIC_DIR / "index.html")
 
     @app.get("/openapi.yaml")
     async def openapi(_request: Request) -> HTTPResponse:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sanic import Request, Sanic
-from sanic.response import HTTPResponse, file, json
+from sanic.response import HTTPResponse, json
 from sqlalchemy import Engine
 
 from shop import cart as carts
@@ -26,6 +26,7 @@ from shop import checkout
 from shop.config import Settings
 from shop.identity import Requester, verify_identity_token
 from shop.refusals import Refusal, Refused
+from web.pages import page
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 IDENTITY_HEADER = "X-Shop-Identity"
@@ -105,11 +106,11 @@ def register_cart_routes(app: Sanic, settings: Settings, engine: Engine) -> None
 
     @app.get("/cart")
     async def cart_page(_request: Request) -> HTTPResponse:
-        return await file(STATIC_DIR / "cart.html", mime_type="text/html; charset=utf-8")
+        return page(STATIC_DIR / "cart.html")
 
     @app.get("/checkout")
     async def checkout_page(_request: Request) -> HTTPResponse:
-        return await file(STATIC_DIR / "checkout.html", mime_type="text/html; charset=utf-8")
+        return page(STATIC_DIR / "checkout.html")
 
     @app.get("/api/products/<product_id:int>/options")
     @route
