@@ -280,12 +280,24 @@ class QueryParser:
             return False
         content = [w for w in after if w not in FILLER_WORDS and canonical_color(w) not in vocab.colors]
         named: set[str] = set()
+        naming: set[str] = set()
         for i, w in enumerate(content):
             for phrase in (f"{w} {content[i + 1]}" if i + 1 < len(content) else "", w):
                 category = self._product(phrase) if phrase else None
                 if category:
                     named.add(category)
+                    naming.update(phrase.split())
         colour = canonical_color(word).split()[-1]
+        in_colour = set(vocab.color_title_words.get(colour, ()))
+        if content and not in_colour:
+            # No product comes in this colour, and the word is not cued as one: a material or a
+            # name ("copper cookware", "copper pan"), left to retrieval instead of emptying the page.
+            return False
+        nxt = after[0] if after else ""
+        if nxt in content and nxt not in naming and singular(nxt) not in in_colour:
+            # The colour qualifies the next word, which names no product and no title of that
+            # colour uses ("green tea mug", "olive oil pan"; "red down jacket" stays red).
+            return False
         if named:
             # A colour word the catalog never uses as a name is a colour even where that product
             # does not come in it ("blue running shoes" when none is blue: the filter says so).
@@ -296,7 +308,6 @@ class QueryParser:
         # products of that colour are called what follows ("cream jumper", not "red cedar"), or
         # when no title uses what follows ("navy backpack" in a shop without backpacks: the
         # colour is still what the shopper asked for).
-        in_colour = set(vocab.color_title_words.get(colour, ()))
         known = [w for w in content if w.isalpha() and singular(w) in self._title_words]
         if not content or any(singular(w) in in_colour for w in content):
             return True

@@ -164,6 +164,42 @@ def test_a_colour_word_used_as_a_colour_still_filters(
     assert colourful.search(query, k=3).constraints.colors == colors
 
 
+KITCHEN = [
+    product(201, "Stoneware Tea Mug, White", "Kitchen > Mugs", colors=("white",)),
+    product(202, "Enamel Camp Mug, Black", "Kitchen > Mugs", colors=("black",)),
+    product(203, "Copper Core Frying Pan 28 cm, Silver", "Kitchen > Pans", colors=("silver",)),
+    product(204, "Nonstick Saute Pan 24 cm, Black", "Kitchen > Pans", colors=("black",)),
+    product(205, "Field Jacket, Olive", "Clothing > Jackets", colors=("olive",)),
+    product(206, "Rain Jacket, Green", "Clothing > Jackets", colors=("green",)),
+]
+
+
+@pytest.mark.parametrize(
+    ("query", "wanted"), [("green tea mug", {201, 202}), ("olive oil pan", {203, 204}), ("copper pan", {203})]
+)
+def test_a_colour_word_that_qualifies_another_word_does_not_empty_the_page(
+    embedder: Embedder, query: str, wanted: set[int]
+):
+    # No mug is green and no pan olive: "green" qualifies "tea", "olive" "oil"; no product at
+    # all comes in copper, so "copper" is the material. None of them may empty the result.
+    result = ProductSearch.from_items(KITCHEN, embedder=embedder).search(query, k=3)
+    assert result.constraints.colors == ()
+    assert result.hits and result.hits[0].product_id in wanted
+
+
+@pytest.mark.parametrize(
+    ("query", "colors", "found"),
+    [("green jacket", ("green",), {205, 206}), ("olive field jacket", ("olive",), {205})],
+)
+def test_a_colour_the_products_come_in_still_filters(
+    embedder: Embedder, query: str, colors: tuple[str, ...], found: set[int]
+):
+    # "green" also finds its family (olive); "field" is a title word of the olive products.
+    result = ProductSearch.from_items(KITCHEN, embedder=embedder).search(query, k=3)
+    assert result.constraints.colors == colors
+    assert {h.product_id for h in result.hits} == found
+
+
 def test_eye_cream_finds_the_eye_cream(colourful: ProductSearch):
     assert colourful.search("eye cream", k=3).hits[0].product_id == 103
 
