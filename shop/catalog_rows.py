@@ -50,6 +50,11 @@ MAX_LENGTH = {
     "image_url": 500,
 }
 MAX_VARIANT_SKU = 80
+#: Longest description (characters): the longest real ones are a few thousand; a megabyte is
+#: no description, and would be stored, indexed and sent to every shopper who opens the product.
+MAX_DESCRIPTION = 20_000
+#: Names shown as plain text in the shop and the chat: HTML tags in them are refused.
+PLAIN_NAMES = ("title", "brand", "category_path", "color", "material")
 
 
 @dataclass(frozen=True)
@@ -90,7 +95,8 @@ class ParsedFile:
 
 
 def _text(raw: dict[str, Any], name: str) -> str | None:
-    return rowfields.text(raw.get(name), name, MAX_LENGTH.get(name), id_like=name == "sku")
+    value = rowfields.text(raw.get(name), name, MAX_LENGTH.get(name), id_like=name == "sku")
+    return rowfields.no_markup(value, name) if name in PLAIN_NAMES else value
 
 
 def _price(value: Any) -> Decimal:
@@ -199,7 +205,9 @@ def _description(value: Any) -> str:
         return ""
     if not isinstance(value, str):
         raise _Invalid("description must be text")
-    return value.strip()
+    if len(value) > MAX_DESCRIPTION:
+        raise _Invalid(f"description is longer than {MAX_DESCRIPTION:,} characters")
+    return rowfields.clean_characters(value, "description").strip()
 
 
 def catalog_records(lines: Iterable[str] | io.TextIOBase, fmt: CatalogFormat) -> Iterable[Record | RowError]:

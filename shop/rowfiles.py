@@ -128,6 +128,23 @@ def csv_records(
         start = reader.line_num + 1
 
 
+def printable(value: str) -> str:
+    """`value` safe to print and store in a report: lone surrogates become escapes."""
+    return value.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def parse_json_line(line: str) -> tuple[Any, str | None]:
+    """(the line's JSON value, None) or (None, the reason it is not JSON we can read)."""
+    try:
+        return json.loads(line), None
+    except json.JSONDecodeError as error:
+        return None, f"bad JSON: {error.msg} (column {error.colno})"
+    except RecursionError:
+        return None, "bad JSON: nested too deeply"
+    except ValueError:  # an integer of more digits than Python converts
+        return None, "bad JSON: a number too long"
+
+
 def jsonl_records(
     stream: TextIO, *, fields: Collection[str] | None = None, key: str | None = None
 ) -> Iterator[Record | RowError]:
@@ -135,10 +152,9 @@ def jsonl_records(
     for number, line in enumerate(stream, start=1):
         if not line.strip():
             continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as error:
-            yield RowError(line=number, reason=f"bad JSON: {error.msg} (column {error.colno})")
+        value, problem = parse_json_line(line)
+        if problem:
+            yield RowError(line=number, reason=problem)
             continue
         if not isinstance(value, dict):
             yield RowError(line=number, reason="bad JSON: each line must be one JSON object")
@@ -148,8 +164,8 @@ def jsonl_records(
             found = value.get(key) if key else None
             yield RowError(
                 line=number,
-                reason=f"unknown field(s) {', '.join(unknown)}",
-                sku=str(found) if found is not None else None,
+                reason=f"unknown field(s) {printable(', '.join(unknown))[:300]}",
+                sku=printable(str(found))[:100] if isinstance(found, str | int) else None,
             )
             continue
         yield number, value

@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,7 @@ from shop.catalog_rows import FIELDS as CATALOG_FIELDS
 from shop.catalog_rows import REQUIRED as CATALOG_REQUIRED
 from shop.importing import shopify, woocommerce
 from shop.importing.rows import FIELDS, KEY_FIELD, REQUIRED
-from shop.rowfiles import FileProblem, Record, RowError, csv_header, open_text, records
+from shop.rowfiles import FileProblem, Record, RowError, csv_header, open_text, parse_json_line, records
 
 Family = Literal["ours", "shopify", "woocommerce"]
 FAMILIES: tuple[str, ...] = ("auto", "ours", "shopify", "woocommerce")
@@ -64,10 +63,7 @@ def _first_object(path: str) -> dict:
     with open_text(path) as stream:
         for line in stream:
             if line.strip():
-                try:
-                    value = json.loads(line)
-                except json.JSONDecodeError:
-                    return {}
+                value, _problem = parse_json_line(line)
                 return value if isinstance(value, dict) else {}
     return {}
 

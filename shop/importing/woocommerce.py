@@ -29,7 +29,7 @@ from shop.importing.platform import (
 )
 from shop.importing.rows import HISTORY_KEY
 from shop.models import OrderStatus
-from shop.rowfiles import Record, RowError, csv_records
+from shop.rowfiles import Record, RowError, csv_records, parse_json_line
 
 PRODUCT_COLUMNS = Columns(
     {
@@ -333,6 +333,12 @@ def read_orders(stream: TextIO, *, array: bool) -> Iterator[tuple[str, Record | 
                 RowError(line=error.lineno, reason=f"bad JSON: {error.msg} (column {error.colno})"),
             )
             return
+        except RecursionError:
+            yield "orders", RowError(line=1, reason="bad JSON: nested too deeply")
+            return
+        except ValueError:  # an integer of more digits than Python converts
+            yield "orders", RowError(line=1, reason="bad JSON: a number too long")
+            return
         if not isinstance(orders, list):
             yield "orders", RowError(line=1, reason="expected a JSON array of orders")
             return
@@ -351,7 +357,5 @@ def read_orders(stream: TextIO, *, array: bool) -> Iterator[tuple[str, Record | 
 
 
 def _json_line(text: str) -> dict[str, Any] | RowError:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        return RowError(line=0, reason=f"bad JSON: {error.msg} (column {error.colno})")
+    value, problem = parse_json_line(text)
+    return RowError(line=0, reason=problem) if problem else value
