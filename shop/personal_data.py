@@ -1,8 +1,8 @@
 """What the shop keeps about one customer: found, exported as JSON, and erased (issue 16).
 
 A customer's data lives in the shop database (their row, orders and what hangs on them, cart,
-tickets, interaction events, tracking choice, audit entries) and in Rasa's tracker store (the
-conversations they had). Their conversations are found through the shop rows that name one
+tickets, interaction events, tracking choice, the audit entries that name them) and in Rasa's
+tracker store (the conversations they had). Their conversations are found through the shop rows that name one
 (events, orders placed from chat, tickets, carts, audit entries) and through the tracker store's
 messages that carry their signed identity (`shop.identity`, token ``v1.<customer id>....``).
 
@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Engine, inspect, or_, select, text
 from sqlalchemy.orm import Session
 
+from shop.audit import AuditEntry
 from shop.db import session_factory
 from shop.identity import IDENTITY_METADATA_KEY, TOKEN_VERSION
 from shop.models import Cart, Customer, InteractionEvent, Order, SupportTicket
@@ -119,6 +120,42 @@ def tracker_events(tracker: Engine | None, senders: Iterable[str]) -> dict[str, 
     return {sender: messages for sender, messages in conversations.items() if messages}
 
 
+def audit_entries(
+    session: Session,
+    *,
+    customer_id: int | None,
+    order_ids: Iterable[int],
+    ticket_ids: Iterable[int],
+    conversations: Iterable[str],
+) -> list[dict[str, Any]]:
+    """The audit entries that name the shopper: about them, their orders or tickets, by them, or
+    from their conversations; oldest first. Who acted is said as "you" or a kind (an agent, the
+    system), never another person's id."""
+    if not has_table(session.connection(), AuditEntry.__tablename__):
+        return []
+    targets = [
+        *([f"customer:{customer_id}"] if customer_id is not None else []),
+        *(f"order:{n}" for n in order_ids),
+        *(f"ticket:{n}" for n in ticket_ids),
+    ]
+    conditions = [AuditEntry.target.in_(targets), AuditEntry.conversation_id.in_(sorted(set(conversations)))]
+    if customer_id is not None:
+        conditions.append((AuditEntry.actor_kind == "customer") & (AuditEntry.actor_id == str(customer_id)))
+    you = ("customer", str(customer_id)) if customer_id is not None else None
+    return [
+        {
+            "at": _at(entry.at),
+            "action": entry.action,
+            "target": entry.target,
+            "by": "you" if (entry.actor_kind, entry.actor_id) == you else entry.actor_kind,
+            "conversation": entry.conversation_id,
+            "before": entry.old_values,
+            "after": entry.new_values,
+        }
+        for entry in session.scalars(select(AuditEntry).where(or_(*conditions)).order_by(AuditEntry.id))
+    ]
+
+
 def _money(value: Any) -> str | None:
     return None if value is None else f"{value:.2f}"
 
@@ -184,7 +221,8 @@ def export_data(
             raise LookupError(f"customer {customer_id} does not exist")
         consent = session.scalar(select(TrackingConsent).where(TrackingConsent.customer_id == customer_id))
         cart = session.scalar(select(Cart).where(Cart.customer_id == customer_id))
-        tickets = session.scalars(select(SupportTicket).where(SupportTicket.customer_id == customer_id))
+        tickets = list(session.scalars(select(SupportTicket).where(SupportTicket.customer_id == customer_id)))
+        orders = customer_orders(session, customer)
         events = session.scalars(
             select(InteractionEvent)
             .where(InteractionEvent.customer_id == customer_id)
@@ -210,7 +248,7 @@ def export_data(
                 "source": consent.source,
                 "updated_at": _at(consent.updated_at),
             },
-            "orders": [_order(order) for order in customer_orders(session, customer)],
+            "orders": [_order(order) for order in orders],
             "cart": []
             if cart is None
             else [{"sku": line.product.sku, "quantity": line.quantity} for line in cart.lines],
@@ -235,6 +273,13 @@ def export_data(
                 for e in events
             ],
             "conversations": tracker_events(tracker, conversations),
+            "audit_log": audit_entries(
+                session,
+                customer_id=customer_id,
+                order_ids=[o.id for o in orders],
+                ticket_ids=[t.id for t in tickets],
+                conversations=conversations,
+            ),
         }
 
 
@@ -273,4 +318,11 @@ def export_guest(
                 for e in events
             ],
             "conversations": tracker_events(tracker, conversations),
+            "audit_log": audit_entries(
+                session,
+                customer_id=None,
+                order_ids=[o.id for o in orders],
+                ticket_ids=[t.id for t in tickets],
+                conversations=conversations,
+            ),
         }
