@@ -49,7 +49,8 @@ def tiny_shop(tmp_path_factory: pytest.TempPathFactory, tiny_shops: TinyShops) -
 def shop_with_rasa_double(
     browser_tooling: None, tmp_path_factory: pytest.TempPathFactory, tiny_shop: str
 ) -> Iterator[dict[str, str]]:
-    """The shop page in front of the Rasa double, and a second one in front of no Rasa at all."""
+    """The shop page in front of the Rasa double, a second one in front of no Rasa at all, and a
+    third with the demo login off (as the prod profile serves it)."""
     tmp = tmp_path_factory.mktemp("browser-web")
     with rasa_double.running_rasa_double(token="browser-test-token") as double:
         server = web_server.start_web_server(
@@ -58,8 +59,20 @@ def shop_with_rasa_double(
         orphan = web_server.start_web_server(
             tmp, database_url=tiny_shop, rasa_url="http://127.0.0.1:9", rasa_token="none"
         )
+        no_demo_login = web_server.start_web_server(
+            tmp,
+            database_url=tiny_shop,
+            rasa_url=double.url,
+            rasa_token=double.token,
+            extra_env={"SHOPBOT_DEMO_LOGIN": "false"},
+        )
         try:
-            yield {"SHOP_URL": server.url, "SHOP_URL_WITHOUT_RASA": orphan.url}
+            yield {
+                "SHOP_URL": server.url,
+                "SHOP_URL_WITHOUT_RASA": orphan.url,
+                "SHOP_URL_WITHOUT_DEMO_LOGIN": no_demo_login.url,
+            }
         finally:
             web_server.stop_web_server(server)
             web_server.stop_web_server(orphan)
+            web_server.stop_web_server(no_demo_login)

@@ -41,6 +41,7 @@ describe("the demo shop page with its chat widget", () => {
       assert.equal(src, "/static/img/categories/jackets.svg");
       assert.ok(loaded, `${src} did not load`);
     }
+    await page.locator("#login-switch").waitFor({ state: "visible" });
     const logins = await page.locator("#login-switch option").allInnerTexts();
     assert.deepEqual(logins, [
       "Guest",
@@ -226,6 +227,20 @@ describe("the demo shop page with its chat widget", () => {
     await settled(page);
     assert.match(await page.locator(".chat-system").last().innerText(), /not reachable right now/);
     assert.equal(await page.locator(".chat-form input").inputValue(), "where is my order 100234?");
+    await context.close();
+  });
+
+  test("with the demo login off, the page offers no 'logged in as' switch", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const customers = page.waitForResponse((response) => response.url().endsWith("/api/customers"));
+    await page.goto(process.env.SHOP_URL_WITHOUT_DEMO_LOGIN);
+    await page.locator("#product-grid .product").first().waitFor();
+    assert.equal((await customers).status(), 404); // the server has no demo logins to offer
+    await page.waitForLoadState("networkidle");
+    assert.equal(await page.locator("#login-switch").isVisible(), false);
+    assert.equal(await page.getByText("Logged in as").isVisible(), false);
+    await screenshot(page, "shop-page-without-demo-login");
     await context.close();
   });
 });

@@ -13,6 +13,11 @@
   var gridError = document.getElementById("grid-error");
   var categoryList = document.getElementById("category-list");
   var loginSwitch = document.getElementById("login-switch");
+  // The "logged in as" switch is the dev profile's password-less demo login. It shows only once
+  // the server lists the demo customers: with demo login off (the prod profile) /api/customers
+  // and /api/login do not exist, and a switch that cannot log anyone in is not offered.
+  var loginLabel = loginSwitch.closest(".shop-login") || loginSwitch;
+  loginLabel.style.display = "none";
   var state = { category: "", page: 0, perPage: 24, loaded: 0, total: 0 };
 
   function getJson(url, options) {
@@ -141,6 +146,7 @@
         option.value = String(customer.id);
         loginSwitch.appendChild(option);
       });
+      loginLabel.style.display = "";
     });
   }
 
