@@ -11,9 +11,13 @@ makes the change, so the entry exists exactly when the change does. An entry hol
 * the old and the new values, as JSON.
 
 The actor of a write by a shopper is the verified requester the domain function was given; the
-conversation comes from the edge that received the request (the action server sets it with
-`acting(...)` for each call, from the request's tracker), so the domain needs no framework to
-know it. An agent's action (the agent console) runs inside `acting(Actor.agent(...))`.
+conversation comes from the edge that received the request, so the domain needs no framework to
+know it: the edge wraps the call in `acting(...)` with the conversation, or passes
+`conversation=` (a checkout names the conversation its order came from). An agent's action on a
+ticket (shop/agents.py, called by the agent console) names the agent and the ticket's
+conversation itself. The action server's writes (cancel, address, return, chat checkout) get
+their conversation once each action call runs inside `acting(...)` with the tracker's sender id
+(an edit to actions/safety.py, pending at the time of writing: until then they name none).
 
 Entries are never shown to shoppers; they hold what the orders themselves hold (an address), and
 are readable with `entries_for(session, target)`.

@@ -228,6 +228,37 @@ def test_an_agent_answers_a_guest_and_hands_the_conversation_back(stack: dict[st
     assert got[0]["ticket"]["email"] == "bob@example.org"
 
 
+def test_every_agent_action_in_the_console_is_audited_with_the_agent_and_the_conversation(
+    stack: dict[str, Any],
+) -> None:
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from shop.audit import AuditEntry
+
+    url = stack["url"]
+    sender, ticket_id = a_guest_asks_for_a_person(stack)
+    session = logged_in(url)
+    agent_id = session.get(f"{url}/api/agent/me").json()["agent"]["id"]
+
+    session.post(f"{url}/api/agent/tickets/{ticket_id}/join", json={})
+    session.post(f"{url}/api/agent/tickets/{ticket_id}/join", json={})  # already joined: no entry
+    session.post(f"{url}/api/agent/tickets/{ticket_id}/messages", json={"text": "Sam here, one moment."})
+    session.post(f"{url}/api/agent/tickets/{ticket_id}/hand-back", json={})
+    session.post(f"{url}/api/agent/tickets/{ticket_id}/hand-back", json={})  # already closed: no entry
+
+    with Session(stack["engine"]) as db:
+        entries = db.scalars(
+            select(AuditEntry).where(AuditEntry.target == f"ticket:{ticket_id}").order_by(AuditEntry.id)
+        ).all()
+    assert [e.action for e in entries] == ["ticket.join", "ticket.message", "ticket.close"]
+    actors = {(e.actor_kind, e.actor_id, e.conversation_id) for e in entries}
+    assert actors == {("agent", str(agent_id), sender)}
+    assert entries[0].old_values == {"agent_id": None} and entries[0].new_values == {"agent_id": agent_id}
+    assert entries[2].new_values == {"status": "closed"}
+    assert "one moment" not in str(entries[1].new_values)  # what was said is the ticket's, not the log's
+
+
 def test_password_guessing_is_stopped_even_for_the_right_password_afterwards(stack: dict[str, Any]) -> None:
     """Runs last in this module: it uses up the login allowance of this client address."""
     url = stack["url"]
