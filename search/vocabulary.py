@@ -145,6 +145,20 @@ _PHRASE_STOPWORDS = word_set(
 )
 
 
+#: Share of a title phrase's products whose title it ends on the head noun of, for it to name a
+#: category ("jacket" in "Trailhead Down Jacket, Red"; not "keep" in "Kora Keep 7 Camera Bag").
+_HEAD_SHARE = 0.3
+_NAME_PART = re.compile(r",| - | \(| for | with | in ")
+
+
+def _head_noun(title: str, excluded: set[str]) -> str | None:
+    """The last word of the title's name part (before ", Red", " for ...", " (6 person)"),
+    colours, brands and stop words left out: what the product is."""
+    words = [w for w in _phrase_tokens(_NAME_PART.split(title.lower())[0]) if w.isalpha() or "-" in w]
+    words = [w for w in words if w not in excluded]
+    return words[-1] if words else None
+
+
 def _phrase_tokens(text: str) -> list[str]:
     return [singular(t) for t in tokens(text.replace("&", " and "))]
 
@@ -163,18 +177,28 @@ def learn_category_phrases(items: Sequence[CatalogItem], vocab: CatalogVocabular
         excluded.update(tokens(brand))
     support: dict[str, dict[str, int]] = {}
     totals: dict[str, int] = {}
+    #: How often a title phrase ends on the title's head noun; category names always count.
+    heads: dict[str, int] = {}
+    names: set[str] = set()
     for item in items:
         levels = [c.lower() for c in item.categories]
         phrases: set[str] = set()
         words = [w for w in _phrase_tokens(item.title) if w.isalpha() or "-" in w]
+        head = _head_noun(item.title, excluded)
         for i, word in enumerate(words):
             if word in excluded:
                 continue
             phrases.add(word)
+            heads[word] = heads.get(word, 0) + (word == head)
             if i + 1 < len(words) and words[i + 1] not in excluded:
-                phrases.add(f"{word} {words[i + 1]}")
+                phrase = f"{word} {words[i + 1]}"
+                if phrase not in phrases:
+                    heads[phrase] = heads.get(phrase, 0) + (words[i + 1] == head)
+                phrases.add(phrase)
         for level in item.categories:
-            phrases.update(_category_forms(level.lower()))
+            forms = _category_forms(level.lower())
+            phrases.update(forms)
+            names.update(forms)
         for phrase in phrases:
             totals[phrase] = totals.get(phrase, 0) + 1
             counts = support.setdefault(phrase, {})
@@ -184,6 +208,10 @@ def learn_category_phrases(items: Sequence[CatalogItem], vocab: CatalogVocabular
     learned: dict[str, str] = {}
     for phrase, total in totals.items():
         if total < _MIN_SUPPORT or not re.search(r"[a-z]", phrase):
+            continue
+        if phrase not in names and heads.get(phrase, 0) < _HEAD_SHARE * total:
+            # A title word that is rarely what the product is: a product line ("Kora Keep 7
+            # Camera Bag", "Voltix Carry 300 Laptop Bag") or a modifier ("Long Sleeve Tee").
             continue
         holders = [level for level, count in support[phrase].items() if count >= _DISTINCTIVE_SHARE * total]
         if holders:

@@ -293,3 +293,25 @@ def test_show_more_after_a_refinement_still_never_repeats(search: ProductSearch)
     assert more.follow_up == "more"
     assert not {h.product_id for h in refined.hits} & {h.product_id for h in more.hits}
     assert len(session.shown) == len(set(session.shown))
+
+
+# --- product-line names -----------------------------------------------------------------------
+LINES = [
+    product(301, "Kora Keep 7 Camera Bag, Tan", "Electronics > Camera Accessories", colors=("tan",)),
+    product(302, "Kora Keep Plus Tripod, Black", "Electronics > Camera Accessories", colors=("black",)),
+    product(303, "Nexa Keep 5 Pro Camera Strap, Grey", "Electronics > Camera Accessories", colors=("grey",)),
+    product(304, "Nexa Keep 9 Spare Battery, Black", "Electronics > Camera Accessories", colors=("black",)),
+    product(305, "Apex Insulated Water Bottle 750ml, Steel", "Sports > Water Bottles", colors=("steel",)),
+    product(306, "Apex Sports Water Bottle 500ml, Blue", "Sports > Water Bottles", colors=("blue",)),
+    product(307, "Solace Insulated Water Bottle 1l, White", "Sports > Water Bottles", colors=("white",)),
+]
+
+
+def test_a_product_line_name_is_not_a_category(embedder: Embedder):
+    # Every "Keep" product is a camera accessory, but "keep" is their line, not what they are:
+    # "something to keep my drinks cold" must not filter to camera accessories.
+    search = ProductSearch.from_items(LINES, embedder=embedder)
+    result = search.search("something to keep my drinks cold", k=5)
+    assert result.constraints.categories == () and result.total == len(LINES)
+    assert {305, 307} & {h.product_id for h in result.hits}  # the insulated bottles are not hidden
+    assert search.parse("camera accessories").constraints.categories == ("camera accessories",)
