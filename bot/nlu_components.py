@@ -1,9 +1,9 @@
 """Custom NLU component (Rasa 3.6 graph component), loaded from this directory by `rasa train/run`.
 
 `RegexEntityPriority`: order numbers, emails and RMA numbers have exact shapes, so the regex
-extractor is right about them and DIET (which learns them too, because the regex extractor only
+extractor is right about them and the CRF (which learns them too, because the regex extractor only
 works for annotated entity types) can only add a duplicate or a partial span ("alice@example").
-For the configured entity types this keeps the regex extractor's entities and drops DIET's.
+For the configured entity types this keeps the regex extractor's entities and drops the CRF's.
 """
 
 from __future__ import annotations
