@@ -289,14 +289,18 @@ class QueryParser:
                     naming.update(phrase.split())
         colour = canonical_color(word).split()[-1]
         in_colour = set(vocab.color_title_words.get(colour, ()))
-        if content and not in_colour:
-            # No product comes in this colour, and the word is not cued as one: a material or a
-            # name ("copper cookware", "copper pan"), left to retrieval instead of emptying the page.
-            return False
         nxt = after[0] if after else ""
-        if nxt in content and nxt not in naming and singular(nxt) not in in_colour:
-            # The colour qualifies the next word, which names no product and no title of that
-            # colour uses ("green tea mug", "olive oil pan"; "red down jacket" stays red).
+        if (
+            named
+            and in_colour
+            and nxt in content
+            and nxt not in naming
+            and singular(nxt) not in in_colour
+            and not any(color_matches(colour, vocab.category_colors.get(c, ())) for c in named)
+        ):
+            # The colour qualifies the next word, which names no product, no title of that colour
+            # uses, and the named product never comes in that colour: "green tea mug", "olive oil
+            # pan" (no green mug, no olive pan). "red down jacket" stays red.
             return False
         if named:
             # A colour word the catalog never uses as a name is a colour even where that product

@@ -37,7 +37,7 @@ class FusionWeights:
 
 #: Tuned on the dev halves of the hand-written realistic query sets over three catalog shapes
 #: (bench/search_realistic.py --tune, BENCHMARKS.md), never on the generated set.
-DEFAULT_FUSION = FusionWeights(lexical=1.0, dense=1.0, rrf_k=60.0, numeric_dense_factor=0.5, title=1.0)
+DEFAULT_FUSION = FusionWeights(lexical=1.0, dense=1.5, rrf_k=60.0, numeric_dense_factor=0.25, title=0.5)
 #: Cosine above which two products with the same title count as copies on the first page.
 #: Products of one line ("... 36 in. x 24 in. Window Well", "... 40 in. x 24 in. ...") differ in
 #: their titles and are never demoted: all of them may be what the shopper wants.
