@@ -17,6 +17,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from shop.audit import Actor, ActorKind, acting
 from shop.texts import say
 
 log = logging.getLogger(__name__)
@@ -32,9 +33,12 @@ def polite(run: Run) -> Run:
     @functools.wraps(run)
     async def wrapper(self: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Any) -> list:
         try:
-            result = run(self, dispatcher, tracker, domain)
-            if isinstance(result, Awaitable):
-                result = await result
+            # Every write of this call is audited with its conversation (shop/audit.py); the
+            # actor is the requester the write is given, a guest until one is.
+            with acting(Actor(ActorKind.GUEST, None, tracker.sender_id)):
+                result = run(self, dispatcher, tracker, domain)
+                if isinstance(result, Awaitable):
+                    result = await result
             return result
         except Exception:
             log.exception("action %s failed (sender %s)", self.name(), tracker.sender_id)

@@ -16,8 +16,8 @@ know it: the edge wraps the call in `acting(...)` with the conversation, or pass
 `conversation=` (a checkout names the conversation its order came from). An agent's action on a
 ticket (shop/agents.py, called by the agent console) names the agent and the ticket's
 conversation itself. The action server's writes (cancel, address, return, chat checkout) get
-their conversation once each action call runs inside `acting(...)` with the tracker's sender id
-(an edit to actions/safety.py, pending at the time of writing: until then they name none).
+their conversation: each action call runs inside `acting(...)` with the tracker's sender id
+(`actions.safety.polite`).
 
 Entries are never shown to shoppers; they hold what the orders themselves hold (an address), and
 are readable with `entries_for(session, target)`.

@@ -261,6 +261,25 @@ def test_cancelling_an_unshipped_order_after_yes_records_the_cancellation(shop, 
     assert slot_events(events)["confirmation"] is None
 
 
+def test_a_cancellation_from_chat_is_audited_with_the_customer_and_the_conversation(shop, domain):
+    from shop.audit import AuditEntry
+
+    tracker = make_tracker(
+        "yes",
+        intent="affirm",
+        customer=ALICE,
+        slots={"order_number": "100235"},
+        events_before=confirmed_events("cancel_order_form", True),
+        sender_id="conversation-of-alice-42",
+    )
+    arun(run(ActionCancelOrder(), tracker, domain))
+    with Session(shop) as session:
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.target == "order:100235")).one()
+    assert (entry.action, entry.actor_kind, entry.conversation_id) == (
+        "order.cancel", "customer", "conversation-of-alice-42",
+    )  # fmt: skip
+
+
 def test_cancelling_a_shipped_order_is_refused_and_writes_nothing(shop, domain):
     before = write_counts(shop)
     tracker = make_tracker(
