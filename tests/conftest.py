@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -42,6 +45,57 @@ def committed_lookups_stay_untouched() -> Iterator[None]:
         if before is not None:
             OUTPUT.write_bytes(before)
         pytest.fail(f"a test rewrote {OUTPUT}; pass --lookups to the import it runs (restored)")
+
+
+def _model_manifests(model_dir: Path) -> dict[Path, bytes]:
+    """The manifests of the models `make models` builds (search index, recommender)."""
+    paths = [model_dir / "search" / "manifest.json", model_dir / "recommender" / "CURRENT"]
+    return {path: path.read_bytes() for path in paths if path.exists()}
+
+
+@dataclass(frozen=True)
+class BuiltModels:
+    """The demo shop's built models as the session found them, and a copy to restore from."""
+
+    model_dir: Path
+    manifests: dict[Path, bytes]
+    backup: Path
+
+    def changed(self) -> list[Path]:
+        now = _model_manifests(self.model_dir)
+        return [path for path, data in self.manifests.items() if now.get(path) != data]
+
+    def restore(self) -> None:
+        for name in ("search", "recommender"):
+            if (self.backup / name).is_dir():
+                shutil.rmtree(self.model_dir / name, ignore_errors=True)
+                shutil.copytree(self.backup / name, self.model_dir / name)
+
+
+@pytest.fixture(scope="session")
+def built_models(tmp_path_factory: pytest.TempPathFactory) -> BuiltModels:
+    from shop.config import Settings
+
+    # Read from the environment now, not from get_settings(): tests clear and refill its cache.
+    model_dir = Path(Settings().model_dir).resolve()
+    backup = tmp_path_factory.mktemp("built-models")
+    for name in ("search", "recommender"):
+        if (model_dir / name).is_dir():
+            shutil.copytree(model_dir / name, backup / name)
+    return BuiltModels(model_dir, _model_manifests(model_dir), backup)
+
+
+@pytest.fixture(autouse=True)
+def built_models_stay_untouched(built_models: BuiltModels) -> Iterator[None]:
+    """No test may rebuild the demo shop's search index or recommender in place: the live tests
+    after it would search a test's tiny catalog (a catalog import re-indexes search, so a test
+    that imports sets SHOPBOT_MODEL_DIR). The test that did fails, and the models are restored."""
+    yield
+    changed = built_models.changed()
+    if changed:
+        built_models.restore()
+        names = ", ".join(map(str, changed))
+        pytest.fail(f"this test rebuilt {names} in place (restored); give it its own SHOPBOT_MODEL_DIR")
 
 
 @pytest.fixture(scope="session")

@@ -169,12 +169,14 @@ class TestCommandLine:
     """`shopbot catalog import|export`: readable errors, no stack traces, non-zero exit codes."""
 
     @pytest.fixture
-    def cli(self, engine: Engine, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    def cli(self, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
         from shop import db
         from shop.config import get_settings
         from shopbot.importing_cli import catalog_app
 
         monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+        # The import re-indexes search: into this test's model dir, never the demo shop's index.
+        monkeypatch.setenv("SHOPBOT_MODEL_DIR", str(tmp_path / "models"))
         get_settings.cache_clear()
         db.get_engine.cache_clear()
         runner = CliRunner()
