@@ -37,11 +37,6 @@ def sized_products(database_url: str) -> list[int]:
     return list(ids)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14 open: with the real model the size question's reply does not offer the "
-    "chosen size (XS) as the scenario expects; fails until the add-with-size step is fixed",
-)
 def test_a_shopper_adds_with_a_size_sees_the_page_cart_checks_out_in_chat_and_asks_for_the_order(
     browser_tooling: None, live_stack: Stack
 ) -> None:
