@@ -88,7 +88,10 @@ pytest: venvs models rasa-model browser-deps
 # Issue 17's targets are accuracy 0.93, false fallback 0.05, off-topic 0.90, every intent 0.80.
 # Report only until the new pipeline's figures are measured (BENCHMARKS.md); then the gates hold
 # what it reliably reaches (a regression gate).
-REALISTIC_GATES := --min-accuracy 0 --max-false-fallback 1 --min-offtopic 0 --min-intent 0
+# Regression gates, a little below what the model reaches (2026-12-08: accuracy 0.925, false
+# fallback 0.027, off-topic 0.883, weakest intent 0.75); the issue's targets (0.93 / 0.05 / 0.90 /
+# 0.80) are not reached yet (BENCHMARKS.md).
+REALISTIC_GATES := --min-accuracy 0.91 --max-false-fallback 0.04 --min-offtopic 0.87 --min-intent 0.70
 rasa-test: $(RASA_VENV)/.installed rasa-model
 	cd bot && ../$(RASA) data validate --fail-on-warnings --domain domain
 	# Held-out NLU set and conversation tests (bot/tests); the checker fails the target when
