@@ -62,7 +62,11 @@ _AMOUNT_WITH_CUR = rf"(?:{_CUR_BEFORE}{_NUM}(?:{_CUR_AFTER})?|{_NUM}{_CUR_AFTER}
 
 _MAX_WORDS = (
     r"under|below|beneath|less than|lower than|cheaper than|no more than|not more than|"
-    r"at most|max(?:imum)?|up to|upto|within|no higher than|not over|<=?|budget(?: of| is)?"
+    r"at most|max(?:imum)?|up to|upto|within|no higher than|not over|<=?|budget(?: of| is)?|"
+    # A negated "over" caps the price ("nothing over 150 bucks", "don't want to spend more than 80").
+    r"(?:nothing|not|no|never)\s+(?:over|above|more than|higher than|pricier than)|"
+    r"(?:don'?t|do not|doesn'?t|does not|won'?t|can'?t|cannot)\s+(?:want to\s+|wanna\s+)?"
+    r"(?:spend|pay|go|cost)\s+(?:over|above|more than)"
 )
 _MIN_WORDS = r"over|above|more than|greater than|at least|min(?:imum)?|starting at|from|>=?"
 

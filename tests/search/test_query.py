@@ -36,6 +36,10 @@ def parser(catalog: list[CatalogItem]) -> QueryParser:
         ("pan $40 or less", None, "40"),
         ("laptop 1k max", None, "1000"),
         ("boots around $100", "80.00", "120.00"),
+        # A negated "over" is a ceiling, never a floor.
+        ("a warm jacket for hiking, nothing over 150 bucks", None, "150"),
+        ("i don't want to spend more than $80 on boots", None, "80"),
+        ("a tent, not above 200 dollars", None, "200"),
     ],
 )
 def test_every_price_form_becomes_a_price_limit(
