@@ -198,7 +198,7 @@ def _write(
                 ).one_or_none()
                 return CartChange("repeated", cart_view(cart), None, done.message, replayed=True)
         change = work(session, moment)
-        if key is not None and change.cart.cart_id is not None:
+        if key is not None and change.wrote and change.cart.cart_id is not None:
             session.add(CartRequest(key=key, cart_id=change.cart.cart_id, message=change.message[:500]))
             session.flush()
         return change
@@ -366,7 +366,7 @@ def empty_cart(
     def work(session: Session, moment: datetime) -> CartChange:
         cart = lock_cart(session, who, session_id, create=False, now=moment)
         if cart is None or not cart.lines:
-            return CartChange("emptied", cart_view(cart), None, say("cart.already_empty"))
+            return CartChange("emptied", cart_view(cart), None, say("cart.already_empty"), wrote=False)
         units = sum(line.quantity for line in cart.lines)
         cart.lines.clear()
         _touch(cart, moment, conversation_id)

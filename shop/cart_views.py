@@ -116,6 +116,9 @@ class CartChange:
     line: CartLineView | None
     message: str
     replayed: bool = False
+    #: False when there was nothing to do (emptying an empty cart): no row is written for it,
+    #: not even the request's replay record.
+    wrote: bool = True
 
 
 @dataclass(frozen=True, slots=True)

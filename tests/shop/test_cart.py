@@ -166,6 +166,10 @@ def test_change_remove_and_empty_each_say_what_they_did(shop_engine):
     before = row_counts(shop_engine)
     assert "already empty" in empty_cart(alice, None, engine=shop_engine).message
     assert row_counts(shop_engine) == before
+    # Nothing to do writes nothing, not even the chat request's replay record.
+    again = empty_cart(alice, None, request_key="chat:alice-conversation:msg-7:empty", engine=shop_engine)
+    assert "already empty" in again.message and not again.wrote
+    assert row_counts(shop_engine) == before
 
 
 def test_nobody_changes_a_line_of_someone_elses_cart(shop_engine):
