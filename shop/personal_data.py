@@ -164,6 +164,32 @@ def _at(value: Any) -> str | None:
     return None if value is None else value.isoformat()
 
 
+def _interaction(event: InteractionEvent) -> dict[str, Any]:
+    return {
+        "kind": str(event.kind),
+        "product_id": event.product_id,
+        "query": event.query,
+        "at": _at(event.occurred_at),
+    }
+
+
+def _audit_log(
+    session: Session,
+    customer_id: int | None,
+    orders: list[Order],
+    tickets: list[SupportTicket],
+    conversations: Iterable[str],
+) -> list[dict[str, Any]]:
+    """The audit entries naming this shopper, by the customer, their orders, tickets or conversations."""
+    return audit_entries(
+        session,
+        customer_id=customer_id,
+        order_ids=[o.id for o in orders],
+        ticket_ids=[t.id for t in tickets],
+        conversations=conversations,
+    )
+
+
 def _order(order: Order) -> dict[str, Any]:
     shipment = order.shipment
     return {
@@ -268,18 +294,9 @@ def export_data(
                 }
                 for t in tickets
             ],
-            "interactions": [
-                {"kind": str(e.kind), "product_id": e.product_id, "query": e.query, "at": _at(e.occurred_at)}
-                for e in events
-            ],
+            "interactions": [_interaction(e) for e in events],
             "conversations": tracker_events(tracker, conversations),
-            "audit_log": audit_entries(
-                session,
-                customer_id=customer_id,
-                order_ids=[o.id for o in orders],
-                ticket_ids=[t.id for t in tickets],
-                conversations=conversations,
-            ),
+            "audit_log": _audit_log(session, customer_id, orders, tickets, conversations),
         }
 
 
@@ -313,16 +330,7 @@ def export_guest(
                 }
                 for t in tickets
             ],
-            "interactions": [
-                {"kind": str(e.kind), "product_id": e.product_id, "query": e.query, "at": _at(e.occurred_at)}
-                for e in events
-            ],
+            "interactions": [_interaction(e) for e in events],
             "conversations": tracker_events(tracker, conversations),
-            "audit_log": audit_entries(
-                session,
-                customer_id=None,
-                order_ids=[o.id for o in orders],
-                ticket_ids=[t.id for t in tickets],
-                conversations=conversations,
-            ),
+            "audit_log": _audit_log(session, None, orders, tickets, conversations),
         }
